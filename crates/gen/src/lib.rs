@@ -1,0 +1,2 @@
+//! Configs, topics, the agent loop, sample assembly and writers.
+#![deny(missing_docs)]

@@ -1,0 +1,6 @@
+//! LLM providers behind one trait, [`ChatModel`].
+#![deny(missing_docs)]
+
+mod types;
+
+pub use types::*;

@@ -1,0 +1,84 @@
+use std::collections::BTreeMap;
+use std::fmt;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::{ToolCall, ToolDefinition, ToolOutcome};
+
+/// Names one sandbox session: the unit of state a sample's tool calls share.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SessionId(String);
+
+impl SessionId {
+    /// Wraps an id.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a session starts with: `generation.tools.scenario_seed` of a config.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioSeed {
+    /// Files written into the session's filesystem before any call, by path.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+}
+
+/// A backend could not do what was asked at all (as opposed to a tool call
+/// that failed, which is a [`ToolOutcome`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackendError {
+    /// The tool service could not be reached or answered garbage.
+    #[error("tool service at {endpoint} is unavailable: {reason}")]
+    Unavailable {
+        /// Where it was expected.
+        endpoint: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Seeding a scenario file failed.
+    #[error("could not seed '{path}': {reason}")]
+    Seed {
+        /// The file that was being written.
+        path: String,
+        /// The outcome's message.
+        reason: String,
+    },
+    /// Anything else the backend reports.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Where tools run. The agent loop holds one of these and never knows whether
+/// the sandbox is in-process or behind HTTP.
+#[async_trait]
+pub trait ToolBackend: Send + Sync {
+    /// Checks the backend can serve calls at all (one round trip for HTTP).
+    async fn health(&self) -> Result<(), BackendError>;
+
+    /// The tools this backend offers.
+    async fn tools(&self) -> Result<Vec<ToolDefinition>, BackendError>;
+
+    /// Opens a fresh session and writes the seed's files into it.
+    async fn open_session(&self, seed: &ScenarioSeed) -> Result<SessionId, BackendError>;
+
+    /// Executes one call in a session. Failures are outcomes, never `Err`.
+    async fn execute(&self, session: &SessionId, call: &ToolCall) -> ToolOutcome;
+
+    /// Drops everything the session stored. Idempotent.
+    async fn close_session(&self, session: &SessionId);
+}

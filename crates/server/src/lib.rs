@@ -1,0 +1,1 @@
+//! weft-server (in progress).

@@ -1,0 +1,1 @@
+//! weft-tools (in progress).

@@ -60,7 +60,11 @@ impl Message {
         Self::plain(Role::Assistant, content)
     }
     /// A tool result answering call `id` of tool `name`.
-    pub fn tool(id: impl Into<String>, name: impl Into<String>, content: impl Into<String>) -> Self {
+    pub fn tool(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        content: impl Into<String>,
+    ) -> Self {
         Self {
             role: Role::Tool,
             content: content.into(),
@@ -70,7 +74,13 @@ impl Message {
         }
     }
     fn plain(role: Role, content: impl Into<String>) -> Self {
-        Self { role, content: content.into(), tool_calls: Vec::new(), tool_call_id: None, name: None }
+        Self {
+            role,
+            content: content.into(),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+            name: None,
+        }
     }
 }
 
@@ -217,4 +227,9 @@ pub trait ChatModel: Send + Sync {
     fn model(&self) -> &str;
     /// One chat completion.
     async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, LlmError>;
+    /// The counter this model adds its calls, tokens and retries to, when it
+    /// keeps one (every model the factory builds does).
+    fn usage(&self) -> Option<crate::UsageCounter> {
+        None
+    }
 }

@@ -1,0 +1,363 @@
+//! The HTTP side shared by every remote provider: one POST of JSON with
+//! rate limits, a per-call timeout, retries and usage counting. A provider
+//! only says how a [`ChatRequest`] looks on its wire ([`WireFormat`]).
+
+use std::fmt;
+use std::sync::Once;
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::{StatusCode, Url};
+use serde_json::Value;
+
+use crate::key::ApiKey;
+use crate::limiter::RateLimits;
+use crate::retry::{RetryPolicy, parse_retry_after};
+use crate::{ChatModel, ChatRequest, ChatResponse, LlmError, UsageCounter};
+
+/// Connecting may take at most this long, whatever the call timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// Error bodies are cut to this many characters in messages.
+const MAX_ERROR_CHARS: usize = 600;
+
+/// How one provider's wire format maps requests and replies.
+pub(crate) trait WireFormat: Send + Sync + fmt::Debug {
+    /// The path appended to the base URL for a chat call of `model`.
+    fn path(&self, model: &str) -> String;
+    /// The JSON body of a request, with the model's defaults already applied.
+    fn body(&self, model: &str, request: &ChatRequest) -> Result<Value, LlmError>;
+    /// The reply body, understood.
+    fn parse(&self, request: &ChatRequest, reply: Value) -> Result<ChatResponse, LlmError>;
+}
+
+/// Settings every HTTP model shares, taken from the spec.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpSettings {
+    /// Provider name for errors and `ChatModel::provider`.
+    pub(crate) provider: String,
+    /// Model name.
+    pub(crate) model: String,
+    /// Base URL without a trailing slash.
+    pub(crate) base_url: Url,
+    /// Headers sent with every call (auth headers are marked sensitive).
+    pub(crate) headers: HeaderMap,
+    /// The key, when there is one, for redacting messages.
+    pub(crate) key: Option<ApiKey>,
+    /// Per-call timeout.
+    pub(crate) timeout: Duration,
+    /// Retries.
+    pub(crate) retry: RetryPolicy,
+    /// Defaults for requests that leave them unset.
+    pub(crate) temperature: Option<f32>,
+    /// Defaults for requests that leave them unset.
+    pub(crate) max_tokens: Option<u32>,
+    /// Requests and tokens per minute.
+    pub(crate) requests_per_minute: Option<u32>,
+    /// Requests and tokens per minute.
+    pub(crate) tokens_per_minute: Option<u32>,
+}
+
+/// A header value that `Debug` prints as `Sensitive`.
+pub(crate) fn secret_header(
+    name: &'static str,
+    value: &str,
+) -> Result<(HeaderName, HeaderValue), LlmError> {
+    let mut value = HeaderValue::from_str(value).map_err(|_| {
+        LlmError::Config(format!(
+            "the API key for header {name} contains invalid characters"
+        ))
+    })?;
+    value.set_sensitive(true);
+    Ok((HeaderName::from_static(name), value))
+}
+
+/// A chat model that speaks `W` over HTTP.
+pub(crate) struct HttpModel<W> {
+    settings: HttpSettings,
+    client: reqwest::Client,
+    limits: RateLimits,
+    usage: UsageCounter,
+    wire: W,
+}
+
+impl<W: WireFormat> HttpModel<W> {
+    /// Builds the client; fails on TLS setup, never on the network.
+    pub(crate) fn new(
+        settings: HttpSettings,
+        usage: UsageCounter,
+        wire: W,
+    ) -> Result<Self, LlmError> {
+        install_crypto_provider();
+        let client = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT.min(settings.timeout))
+            .timeout(settings.timeout)
+            .default_headers(settings.headers.clone())
+            .user_agent(concat!("weft/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|err| LlmError::Config(format!("could not build the HTTP client: {err}")))?;
+        let limits = RateLimits::new(settings.requests_per_minute, settings.tokens_per_minute);
+        Ok(Self {
+            settings,
+            client,
+            limits,
+            usage,
+            wire,
+        })
+    }
+
+    fn url(&self) -> Result<Url, LlmError> {
+        let joined = format!(
+            "{}{}",
+            self.settings.base_url.as_str().trim_end_matches('/'),
+            self.wire.path(&self.settings.model)
+        );
+        Url::parse(&joined).map_err(|err| LlmError::Config(format!("bad URL {joined}: {err}")))
+    }
+
+    fn with_defaults<'a>(&self, request: &'a ChatRequest) -> std::borrow::Cow<'a, ChatRequest> {
+        if (request.temperature.is_some() || self.settings.temperature.is_none())
+            && (request.max_tokens.is_some() || self.settings.max_tokens.is_none())
+        {
+            return std::borrow::Cow::Borrowed(request);
+        }
+        let mut filled = request.clone();
+        filled.temperature = filled.temperature.or(self.settings.temperature);
+        filled.max_tokens = filled.max_tokens.or(self.settings.max_tokens);
+        std::borrow::Cow::Owned(filled)
+    }
+
+    /// POSTs `body`, retrying what is worth retrying, and returns the reply JSON.
+    async fn post(&self, body: &Value, estimated_tokens: u64) -> Result<Value, LlmError> {
+        let url = self.url()?;
+        let mut attempt = 0u32;
+        loop {
+            self.limits.acquire(estimated_tokens).await;
+            let failure = match self.attempt(&url, body).await {
+                Ok(value) => return Ok(value),
+                Err(failure) => failure,
+            };
+            if !failure.retryable || attempt >= self.settings.retry.max_retries {
+                return Err(failure.error);
+            }
+            let delay = self.settings.retry.delay(attempt, failure.retry_after);
+            tracing::warn!(
+                provider = %self.settings.provider,
+                attempt = attempt + 1,
+                delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                error = %failure.error,
+                "retrying LLM call"
+            );
+            self.usage.record_retry();
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    /// One HTTP attempt.
+    async fn attempt(&self, url: &Url, body: &Value) -> Result<Value, Failure> {
+        let response = self
+            .client
+            .post(url.clone())
+            .json(body)
+            .send()
+            .await
+            .map_err(|err| Failure::retryable(self.transport(&err), None))?;
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|err| Failure::retryable(self.transport(&err), None))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|err| {
+                Failure::fatal(LlmError::Malformed {
+                    provider: self.settings.provider.clone(),
+                    message: format!("reply is not JSON ({err}): {}", self.excerpt(&bytes)),
+                })
+            });
+        }
+        let error = LlmError::Status {
+            provider: self.settings.provider.clone(),
+            status: status.as_u16(),
+            message: self.error_message(&bytes),
+        };
+        Err(if is_retryable(status) {
+            Failure::retryable(error, retry_after)
+        } else {
+            Failure::fatal(error)
+        })
+    }
+
+    fn transport(&self, err: &reqwest::Error) -> LlmError {
+        let kind = if err.is_timeout() {
+            "timed out"
+        } else if err.is_connect() {
+            "could not connect"
+        } else {
+            "failed"
+        };
+        // reqwest's message names the URL (never the key: keys travel in
+        // headers); redact anyway in case a base URL embeds one.
+        let message = format!("{kind}: {}", error_chain(err));
+        LlmError::Transport {
+            provider: self.settings.provider.clone(),
+            message: self.redact(&message),
+        }
+    }
+
+    /// The provider's own error message when the body has one, else the body.
+    fn error_message(&self, bytes: &[u8]) -> String {
+        let parsed: Option<Value> = serde_json::from_slice(bytes).ok();
+        let message = parsed.as_ref().and_then(|body| {
+            let error = body.get("error").unwrap_or(body);
+            error
+                .get("message")
+                .and_then(Value::as_str)
+                .or_else(|| error.as_str())
+                .map(str::to_owned)
+        });
+        match message {
+            Some(message) => self.redact(&truncate(&message, MAX_ERROR_CHARS)),
+            None => self.excerpt(bytes),
+        }
+    }
+
+    fn excerpt(&self, bytes: &[u8]) -> String {
+        let text = String::from_utf8_lossy(bytes);
+        let text = text.trim();
+        if text.is_empty() {
+            return "(empty body)".to_owned();
+        }
+        self.redact(&truncate(text, MAX_ERROR_CHARS))
+    }
+
+    fn redact(&self, text: &str) -> String {
+        match &self.settings.key {
+            Some(key) => key.redact(text),
+            None => text.to_owned(),
+        }
+    }
+}
+
+#[async_trait]
+impl<W: WireFormat> ChatModel for HttpModel<W> {
+    fn provider(&self) -> &str {
+        &self.settings.provider
+    }
+
+    fn model(&self) -> &str {
+        &self.settings.model
+    }
+
+    fn usage(&self) -> Option<UsageCounter> {
+        Some(self.usage.clone())
+    }
+
+    async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, LlmError> {
+        let request = self.with_defaults(request);
+        let result = async {
+            let body = self.wire.body(&self.settings.model, &request)?;
+            let estimate = estimate_tokens(&body) + u64::from(request.max_tokens.unwrap_or(0));
+            let reply = self.post(&body, estimate).await?;
+            self.wire.parse(&request, reply)
+        }
+        .await;
+        match &result {
+            Ok(response) => self.usage.record_call(response.usage),
+            Err(_) => self.usage.record_failure(),
+        }
+        result
+    }
+}
+
+impl<W: fmt::Debug> fmt::Debug for HttpModel<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `settings.headers` prints sensitive values as "Sensitive" and the
+        // key's own Debug is redacted, so this is safe to log.
+        f.debug_struct("HttpModel")
+            .field("settings", &self.settings)
+            .field("limits", &self.limits)
+            .field("wire", &self.wire)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A failed attempt and whether another is worth making.
+struct Failure {
+    error: LlmError,
+    retryable: bool,
+    retry_after: Option<Duration>,
+}
+
+impl Failure {
+    fn retryable(error: LlmError, retry_after: Option<Duration>) -> Self {
+        Self {
+            error,
+            retryable: true,
+            retry_after,
+        }
+    }
+    fn fatal(error: LlmError) -> Self {
+        Self {
+            error,
+            retryable: false,
+            retry_after: None,
+        }
+    }
+}
+
+/// 408, 409 (Anthropic's lock conflicts), 429 and every 5xx (incl. 529 overloaded).
+fn is_retryable(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 409 | 429) || status.is_server_error()
+}
+
+/// `retry-after-ms` (OpenAI) or `Retry-After` (seconds or an HTTP date).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|value: &HeaderValue| value.to_str().ok())
+    };
+    if let Some(ms) = text("retry-after-ms").and_then(|ms| ms.trim().parse::<f64>().ok())
+        && ms.is_finite()
+        && ms >= 0.0
+    {
+        return Some(Duration::from_secs_f64(ms / 1000.0));
+    }
+    text(RETRY_AFTER.as_str()).and_then(|value| parse_retry_after(value, SystemTime::now()))
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// About four characters per token, counted over the serialized body.
+pub(crate) fn estimate_tokens(body: &Value) -> u64 {
+    let chars = body.to_string().chars().count();
+    u64::try_from(chars.div_ceil(4)).unwrap_or(u64::MAX)
+}
+
+/// Makes ring the process's rustls crypto provider: reqwest is built with
+/// `rustls-no-provider` so that aws-lc (and cmake) stay out of the build.
+fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // An error means another provider is installed already; that one serves.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

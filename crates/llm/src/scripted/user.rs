@@ -1,0 +1,125 @@
+//! The simulated user: a first request and follow-ups that mention the
+//! scenario's real files.
+
+use serde_json::Value;
+
+use super::prompt::{file_names, last_user, topic_path};
+use crate::ids::SeededRng;
+use crate::{ChatRequest, Role};
+
+/// Where the user asks for notes to go.
+pub(super) const NOTE_PATHS: [&str; 4] =
+    ["notes/summary.md", "summary.md", "report.txt", "NOTES.md"];
+
+/// The user's first request for a sample.
+pub(super) fn request(request: &ChatRequest, seed: u64) -> String {
+    let mut rng = SeededRng::new(seed);
+    let prompt: String = request
+        .messages
+        .iter()
+        .map(|m| m.content.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let topic = topic_path(last_user(request)).pop().unwrap_or_default();
+    let topic = if topic.split_whitespace().count() > 12 {
+        "this project".to_owned()
+    } else {
+        topic
+    };
+    let out = *rng.pick(&NOTE_PATHS);
+    let mut files: Vec<String> = file_names(&prompt)
+        .into_iter()
+        .filter(|f| !NOTE_PATHS.contains(&f.as_str()))
+        .collect();
+    if files.is_empty() {
+        let templates = [
+            format!(
+                "I'm working on {topic}. Can you see which files I have, read the relevant ones and write a short summary to {out}?"
+            ),
+            format!(
+                "Could you take stock of my workspace for {topic}? List what's there, skim the important files and save notes to {out}."
+            ),
+        ];
+        return rng.pick(&templates).clone();
+    }
+    let keep = (1 + rng.below(3)).min(files.len());
+    let start = rng.below(files.len());
+    files.rotate_left(start);
+    files.truncate(keep);
+    let named = join_names(&files);
+    let templates = [
+        format!(
+            "I'm working on {topic}. Can you look through {named} and write a short summary of what each one contains to {out}?"
+        ),
+        format!(
+            "Could you check {named} for anything related to {topic}? Put your findings in {out} so I can review them later."
+        ),
+        format!(
+            "I need a quick overview for {topic}: what's in {named}, and how long is each file? Please save the notes to {out}."
+        ),
+        format!(
+            "Please read {named}, tell me what they say about {topic}, and record a brief summary in {out}."
+        ),
+    ];
+    rng.pick(&templates).clone()
+}
+
+/// The user's next turn, reacting to what the agent did.
+pub(super) fn follow_up(request: &ChatRequest, seed: u64) -> String {
+    let mut rng = SeededRng::new(seed);
+    let all: String = request
+        .messages
+        .iter()
+        .map(|m| m.content.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let written = written_paths(request);
+    let out = written
+        .last()
+        .cloned()
+        .unwrap_or_else(|| (*rng.pick(&NOTE_PATHS)).to_owned());
+    let files: Vec<String> = file_names(&all)
+        .into_iter()
+        .filter(|f| *f != out && !written.contains(f))
+        .collect();
+    let file = files.get(rng.below(files.len().max(1))).cloned();
+    let mut templates = vec![
+        format!(
+            "Great, thanks. Can you double-check that {out} is still there and tell me what it contains now?"
+        ),
+        "Thanks! Which files are in the workspace now? Please list them again.".to_owned(),
+    ];
+    if let Some(file) = file {
+        templates.push(format!("Thanks! Could you also add the line count of {file} to {out} and confirm it saved correctly?"));
+        templates.push(format!(
+            "One more thing: please re-read {file} and add its first line to {out}."
+        ));
+    }
+    rng.pick(&templates).clone()
+}
+
+/// Paths the assistant wrote with `write_file`, in order.
+fn written_paths(request: &ChatRequest) -> Vec<String> {
+    request
+        .messages
+        .iter()
+        .filter(|m| m.role == Role::Assistant)
+        .flat_map(|m| &m.tool_calls)
+        .filter(|c| c.name == "write_file")
+        .filter_map(|c| serde_json::from_str::<Value>(&c.arguments).ok())
+        .filter_map(|args| {
+            args.get("file_path")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+/// "a", "a and b", "a, b and c".
+pub(super) fn join_names(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}

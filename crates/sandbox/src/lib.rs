@@ -1,1 +1,40 @@
-//! weft-sandbox (in progress).
+//! The wasmtime host that runs weft's tool components.
+//!
+//! Every call gets a fresh component instance from a pre-instantiated
+//! [`InstancePre`](wasmtime::component::InstancePre), with:
+//!
+//! - **no capabilities but those the manifest grants**: no preopened
+//!   directories, no environment, no sockets; a key-value store only when the
+//!   component lists one, already scoped to the call's session;
+//! - **a CPU deadline** (epoch interruption: a guest `loop {}` ends as
+//!   `Timeout`) and **a memory cap** (`ResourceExhausted`);
+//! - errors as data: whatever the guest does, the caller gets a
+//!   [`ToolOutcome`](weft_protocol::ToolOutcome), never a panic.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), weft_sandbox::SandboxError> {
+//! use weft_sandbox::{Manifest, Sandbox};
+//! let sandbox = Sandbox::new(Manifest::builtin()).await?;
+//! let outcome = sandbox.execute("session-1", "read_file", r#"{"file_path":"/etc/passwd"}"#).await;
+//! assert_eq!(outcome.result, "Access denied: /etc/passwd");
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod builtin;
+mod cache;
+mod component;
+mod engine;
+mod error;
+mod host;
+pub mod kv;
+mod manifest;
+mod sandbox;
+
+pub use builtin::BUILTIN_COMPONENTS;
+pub use error::SandboxError;
+pub use manifest::{ComponentSpec, KvStoreSpec, Limits, Manifest, VariableSpec};
+pub use sandbox::{ComponentInfo, Sandbox};
+
+#[cfg(feature = "testing")]
+pub use builtin::testing;

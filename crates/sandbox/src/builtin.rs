@@ -1,0 +1,28 @@
+//! Components compiled from `components/` by build.rs and embedded in the binary.
+
+/// The built-in components: `(name, wasm bytes)`. A manifest names them as
+/// `source = "builtin:NAME"`.
+pub const BUILTIN_COMPONENTS: &[(&str, &[u8])] =
+    &[("vfs", include_bytes!(concat!(env!("OUT_DIR"), "/vfs.wasm")))];
+
+/// Looks up a built-in component's bytes.
+pub(crate) fn lookup(name: &str) -> Option<&'static [u8]> {
+    #[cfg(feature = "testing")]
+    if name == "misbehave" {
+        return Some(testing::MISBEHAVE);
+    }
+    BUILTIN_COMPONENTS
+        .iter()
+        .find(|(builtin, _)| *builtin == name)
+        .map(|(_, bytes)| *bytes)
+}
+
+/// Test-only guests (feature `testing`).
+#[cfg(feature = "testing")]
+pub mod testing {
+    /// A component whose tools misbehave: `spin` loops forever, `hog`
+    /// allocates without bound, `panic` traps, `read_host_file` and `env` poke
+    /// at the host, `variable` reads a config variable named by its argument
+    /// text, `store_probe` reads and writes the key `shared`, `echo` echoes.
+    pub const MISBEHAVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/misbehave.wasm"));
+}

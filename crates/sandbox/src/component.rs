@@ -1,0 +1,185 @@
+//! One loaded component: compiled, pre-instantiated, described.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::component::Linker;
+use wasmtime::{Engine, Store, Trap};
+use weft_protocol::{ErrorType, ToolAnnotations, ToolDefinition, ToolOutcome};
+
+use crate::engine;
+use crate::host::{CallState, Tool, ToolPre, WitErrorType, WitOutcome, WitToolDefinition};
+use crate::kv::SharedStore;
+use crate::manifest::Limits;
+
+/// A component ready to serve calls.
+pub(crate) struct LoadedComponent {
+    pub(crate) name: String,
+    pub(crate) tools: Vec<ToolDefinition>,
+    pre: ToolPre<CallState>,
+    engine: Engine,
+    store: Option<SharedStore>,
+    variables: Arc<BTreeMap<String, String>>,
+    timeout: Duration,
+    deadline_ticks: u64,
+    memory_cap: usize,
+}
+
+impl LoadedComponent {
+    /// Links and pre-instantiates `component`, then asks it what it offers.
+    pub(crate) async fn new(
+        engine: &Engine,
+        name: &str,
+        component: &wasmtime::component::Component,
+        store: Option<SharedStore>,
+        variables: BTreeMap<String, String>,
+        limits: Limits,
+    ) -> wasmtime::Result<Self> {
+        let mut linker: Linker<CallState> = Linker::new(engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        Tool::add_to_linker::<_, wasmtime::component::HasSelf<_>>(&mut linker, |state| state)?;
+        let pre = ToolPre::new(linker.instantiate_pre(component)?)?;
+        let timeout = Duration::from_millis(limits.timeout_ms);
+        let mut loaded = Self {
+            name: name.to_owned(),
+            tools: Vec::new(),
+            pre,
+            engine: engine.clone(),
+            store,
+            variables: Arc::new(variables),
+            timeout,
+            deadline_ticks: engine::ticks_for(timeout) + 1,
+            memory_cap: usize::try_from(limits.memory_limit_mib << 20).unwrap_or(usize::MAX),
+        };
+        loaded.tools = loaded.describe().await?;
+        Ok(loaded)
+    }
+
+    fn new_store(&self, session: &str) -> Store<CallState> {
+        let state = CallState::new(
+            Arc::from(session),
+            self.store.clone(),
+            self.variables.clone(),
+            self.memory_cap,
+        );
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| state);
+        store.set_epoch_deadline(self.deadline_ticks);
+        store.epoch_deadline_trap();
+        store
+    }
+
+    async fn describe(&self) -> wasmtime::Result<Vec<ToolDefinition>> {
+        let mut store = self.new_store("");
+        let instance = self.pre.instantiate_async(&mut store).await?;
+        let defs = instance.call_describe(&mut store).await?;
+        defs.into_iter()
+            .map(|def| convert_definition(&self.name, def))
+            .collect()
+    }
+
+    /// Runs one call in a fresh instance. Whatever the guest does, the
+    /// answer is an outcome.
+    pub(crate) async fn execute(&self, session: &str, tool: &str, args_json: &str) -> ToolOutcome {
+        let mut store = self.new_store(session);
+        let call = async {
+            let instance = self.pre.instantiate_async(&mut store).await?;
+            instance
+                .call_execute(&mut store, session, tool, args_json)
+                .await
+        };
+        // The epoch deadline stops a guest burning CPU; this wall-clock bound
+        // also covers time spent waiting on the host (storage, network).
+        let result = tokio::time::timeout(self.timeout + engine::EPOCH_TICK * 2, call).await;
+        match result {
+            Ok(Ok(outcome)) => convert_outcome(outcome),
+            Ok(Err(err)) => self.trap_outcome(tool, &err, store.data().memory_exceeded),
+            Err(_elapsed) => self.timed_out(tool),
+        }
+    }
+
+    fn timed_out(&self, tool: &str) -> ToolOutcome {
+        ToolOutcome::error(
+            ErrorType::Timeout,
+            format!(
+                "Tool '{tool}' timed out after {} ms",
+                self.timeout.as_millis()
+            ),
+        )
+    }
+
+    fn trap_outcome(
+        &self,
+        tool: &str,
+        err: &wasmtime::Error,
+        memory_exceeded: bool,
+    ) -> ToolOutcome {
+        if memory_exceeded {
+            return ToolOutcome::error(
+                ErrorType::ResourceExhausted,
+                format!(
+                    "Tool '{tool}' exceeded its memory limit of {} MiB",
+                    self.memory_cap >> 20
+                ),
+            );
+        }
+        if matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+            return self.timed_out(tool);
+        }
+        tracing::warn!(component = %self.name, tool, "guest trapped: {err:#}");
+        let reason = err
+            .downcast_ref::<Trap>()
+            .map_or_else(|| "instantiation failed".to_owned(), Trap::to_string);
+        ToolOutcome::error(
+            ErrorType::ComponentError,
+            format!("Tool '{tool}' crashed: {reason}"),
+        )
+    }
+}
+
+fn convert_outcome(outcome: WitOutcome) -> ToolOutcome {
+    ToolOutcome {
+        success: outcome.success,
+        result: outcome.result,
+        error_type: outcome.error_type.map(|kind| match kind {
+            WitErrorType::FileNotFound => ErrorType::FileNotFound,
+            WitErrorType::PermissionDenied => ErrorType::PermissionDenied,
+            WitErrorType::InvalidArguments => ErrorType::InvalidArguments,
+            WitErrorType::UnknownTool => ErrorType::UnknownTool,
+            WitErrorType::IoError => ErrorType::IOError,
+            WitErrorType::Timeout => ErrorType::Timeout,
+            WitErrorType::ResourceExhausted => ErrorType::ResourceExhausted,
+            WitErrorType::NotAllowed => ErrorType::NotAllowed,
+            WitErrorType::UpstreamError => ErrorType::UpstreamError,
+            WitErrorType::HttpError => ErrorType::HTTPError,
+            WitErrorType::RateLimited => ErrorType::RateLimited,
+        }),
+    }
+}
+
+fn convert_definition(component: &str, def: WitToolDefinition) -> wasmtime::Result<ToolDefinition> {
+    let input_schema = serde_json::from_str(&def.input_schema).map_err(|err| {
+        wasmtime::format_err!(
+            "component '{component}' describes tool '{}' with an invalid inputSchema: {err}",
+            def.name
+        )
+    })?;
+    let annotations: Option<ToolAnnotations> = match def.annotations {
+        Some(text) => Some(serde_json::from_str(&text).map_err(|err| {
+            wasmtime::format_err!(
+                "component '{component}' describes tool '{}' with invalid annotations: {err}",
+                def.name
+            )
+        })?),
+        None => None,
+    };
+    Ok(ToolDefinition {
+        name: def.name,
+        title: def.title,
+        description: def.description,
+        input_schema,
+        output_schema: None,
+        annotations,
+    })
+}

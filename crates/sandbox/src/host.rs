@@ -1,0 +1,147 @@
+//! What a guest sees of the host during one call: an empty WASI context (no
+//! files, no environment, no sockets), its session's store, its variables.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::kv::{KvError, SharedStore};
+
+wasmtime::component::bindgen!({
+    world: "tool",
+    path: "../../wit",
+    imports: { default: async },
+    exports: { default: async },
+});
+
+pub(crate) use weft::tool::session_store::StoreError;
+pub(crate) use weft::tool::types::{
+    ErrorType as WitErrorType, Outcome as WitOutcome, ToolDefinition as WitToolDefinition,
+};
+
+/// The state of one call's `Store`.
+pub(crate) struct CallState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    session: Arc<str>,
+    store: Option<SharedStore>,
+    variables: Arc<BTreeMap<String, String>>,
+    memory_cap: usize,
+    /// Set when the guest tried to grow past `memory_cap`: the trap that
+    /// follows is `ResourceExhausted`, not a crash.
+    pub(crate) memory_exceeded: bool,
+}
+
+impl CallState {
+    pub(crate) fn new(
+        session: Arc<str>,
+        store: Option<SharedStore>,
+        variables: Arc<BTreeMap<String, String>>,
+        memory_cap: usize,
+    ) -> Self {
+        Self {
+            // Nothing inherited: no preopens, no env, no args, no network,
+            // stdio goes nowhere.
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+            session,
+            store,
+            variables,
+            memory_cap,
+            memory_exceeded: false,
+        }
+    }
+
+    fn store(&self) -> Result<&SharedStore, StoreError> {
+        self.store.as_ref().ok_or(StoreError::AccessDenied)
+    }
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl ResourceLimiter for CallState {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_cap {
+            self.memory_exceeded = true;
+            wasmtime::bail!("memory cap of {} bytes exceeded", self.memory_cap);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+fn store_error(err: KvError) -> StoreError {
+    match err {
+        KvError::TooLarge(_) => StoreError::TooLarge,
+        other => StoreError::Other(other.to_string()),
+    }
+}
+
+impl weft::tool::types::Host for CallState {}
+
+impl weft::tool::session_store::Host for CallState {
+    async fn get(&mut self, key: String) -> Result<Option<Vec<u8>>, StoreError> {
+        self.store()?
+            .get(&self.session, &key)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn set(&mut self, key: String, value: Vec<u8>) -> Result<(), StoreError> {
+        self.store()?
+            .set(&self.session, &key, &value)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn delete(&mut self, key: String) -> Result<(), StoreError> {
+        self.store()?
+            .delete(&self.session, &key)
+            .await
+            .map(drop)
+            .map_err(store_error)
+    }
+
+    async fn exists(&mut self, key: String) -> Result<bool, StoreError> {
+        self.store()?
+            .exists(&self.session, &key)
+            .await
+            .map_err(store_error)
+    }
+
+    async fn list_keys(&mut self, prefix: String) -> Result<Vec<String>, StoreError> {
+        self.store()?
+            .list_keys(&self.session, &prefix)
+            .await
+            .map_err(store_error)
+    }
+}
+
+impl weft::tool::config::Host for CallState {
+    async fn get(&mut self, name: String) -> Option<String> {
+        self.variables.get(&name).cloned()
+    }
+}

@@ -1,0 +1,287 @@
+//! The sandbox: every component of a manifest, loaded once, and the routing
+//! of tool names to components.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::Semaphore;
+use weft_protocol::{
+    BackendError, ErrorType, ScenarioSeed, SessionId, ToolBackend, ToolCall, ToolDefinition,
+    ToolOutcome,
+};
+
+use crate::component::LoadedComponent;
+use crate::kv::SharedStore;
+use crate::kv::memory::MemoryStore;
+use crate::kv::redb::RedbStore;
+use crate::manifest::{KvStoreSpec, Manifest};
+use crate::{SandboxError, builtin, cache, engine};
+
+/// A component and the tools it offers.
+#[derive(Debug, Clone)]
+pub struct ComponentInfo {
+    /// The component's name (its route).
+    pub name: String,
+    /// Its tools.
+    pub tools: Vec<ToolDefinition>,
+}
+
+/// The wasm sandbox. Cheap to clone; all clones share one engine and pool.
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    components: BTreeMap<String, LoadedComponent>,
+    /// Tool name → component name, first component wins on a clash.
+    routes: HashMap<String, String>,
+    stores: Vec<(String, SharedStore)>,
+    /// One permit per pool slot: calls beyond it wait instead of failing.
+    slots: Semaphore,
+    pool_size: u32,
+}
+
+impl Sandbox {
+    /// Loads every enabled component of `manifest`.
+    pub async fn new(manifest: Manifest) -> Result<Self, SandboxError> {
+        Self::with_pool_size(manifest, engine::DEFAULT_POOL_SIZE).await
+    }
+
+    /// Like [`new`](Self::new) with an explicit number of concurrent instances.
+    pub async fn with_pool_size(manifest: Manifest, pool_size: u32) -> Result<Self, SandboxError> {
+        let enabled: Vec<_> = manifest
+            .component
+            .iter()
+            .filter(|(_, spec)| !spec.disabled)
+            .collect();
+        let max_memory = enabled
+            .iter()
+            .map(|(_, spec)| spec.memory_limit_mib)
+            .max()
+            .unwrap_or(64);
+        let engine = engine::build(
+            pool_size,
+            usize::try_from(max_memory << 20).unwrap_or(usize::MAX),
+        )?;
+        engine::start_ticker(&engine);
+
+        let mut stores: Vec<(String, SharedStore)> = Vec::new();
+        let mut components = BTreeMap::new();
+        let mut routes = HashMap::new();
+        let env = |name: &str| std::env::var(name).ok();
+        for (name, spec) in enabled {
+            let failed = |message: String| SandboxError::Component {
+                component: name.clone(),
+                message,
+            };
+            let store = match spec.key_value_stores.first() {
+                Some(label) => Some(open_store(&manifest, label, &mut stores)?),
+                None => None,
+            };
+            let variables = manifest.resolve_variables(name, &env).map_err(failed)?;
+            let bytes = load_source(&manifest, &spec.source).map_err(failed)?;
+            let compiled =
+                cache::load(&engine, name, &bytes).map_err(|err| failed(format!("{err:#}")))?;
+            let loaded =
+                LoadedComponent::new(&engine, name, &compiled, store, variables, spec.limits())
+                    .await
+                    .map_err(|err| failed(format!("{err:#}")))?;
+            for tool in &loaded.tools {
+                if let Some(owner) = routes.get(&tool.name) {
+                    tracing::warn!(tool = %tool.name, "tool offered by both '{owner}' and '{name}'; '{owner}' serves it by name");
+                } else {
+                    routes.insert(tool.name.clone(), name.clone());
+                }
+            }
+            components.insert(name.clone(), loaded);
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                components,
+                routes,
+                stores,
+                slots: Semaphore::new(pool_size as usize),
+                pool_size,
+            }),
+        })
+    }
+
+    /// Every loaded component, by name.
+    pub fn components(&self) -> Vec<ComponentInfo> {
+        self.inner
+            .components
+            .values()
+            .map(|component| ComponentInfo {
+                name: component.name.clone(),
+                tools: component.tools.clone(),
+            })
+            .collect()
+    }
+
+    /// Whether a component of that name is loaded.
+    pub fn has_component(&self, name: &str) -> bool {
+        self.inner.components.contains_key(name)
+    }
+
+    /// Every tool of every component (routing order).
+    pub fn tool_definitions(&self) -> Vec<ToolDefinition> {
+        self.inner
+            .components
+            .values()
+            .flat_map(|component| component.tools.iter().cloned())
+            .collect()
+    }
+
+    /// The component that serves `tool` by name.
+    pub fn component_of(&self, tool: &str) -> Option<&str> {
+        self.inner.routes.get(tool).map(String::as_str)
+    }
+
+    /// One line per key-value store: `default: in-memory (...)`.
+    pub fn store_summaries(&self) -> Vec<String> {
+        self.inner
+            .stores
+            .iter()
+            .map(|(label, store)| format!("{label}: {}", store.summary()))
+            .collect()
+    }
+
+    /// Instances that may run at once.
+    pub fn pool_size(&self) -> u32 {
+        self.inner.pool_size
+    }
+
+    /// Executes `tool` in `session`, routed by the tool's name.
+    pub async fn execute(&self, session: &str, tool: &str, args_json: &str) -> ToolOutcome {
+        match self.component_of(tool) {
+            Some(component) => self.run(component, session, tool, args_json).await,
+            None => ToolOutcome::error(ErrorType::UnknownTool, format!("Unknown tool: {tool}")),
+        }
+    }
+
+    /// Executes `tool` on a named component; `None` when no such component is loaded.
+    pub async fn execute_in(
+        &self,
+        component: &str,
+        session: &str,
+        tool: &str,
+        args_json: &str,
+    ) -> Option<ToolOutcome> {
+        if !self.has_component(component) {
+            return None;
+        }
+        Some(self.run(component, session, tool, args_json).await)
+    }
+
+    async fn run(
+        &self,
+        component: &str,
+        session: &str,
+        tool: &str,
+        args_json: &str,
+    ) -> ToolOutcome {
+        let Some(loaded) = self.inner.components.get(component) else {
+            return ToolOutcome::error(ErrorType::UnknownTool, format!("Unknown tool: {tool}"));
+        };
+        let Ok(_slot) = self.inner.slots.acquire().await else {
+            return ToolOutcome::error(
+                ErrorType::ResourceExhausted,
+                "The sandbox is shutting down",
+            );
+        };
+        loaded.execute(session, tool, args_json).await
+    }
+
+    /// Removes everything every store holds for `session`; the number of keys removed.
+    pub async fn delete_session(&self, session: &str) -> usize {
+        let mut deleted = 0;
+        for (label, store) in &self.inner.stores {
+            match store.delete_session(session).await {
+                Ok(count) => deleted += count,
+                Err(err) => tracing::warn!(store = %label, "cannot delete session: {err}"),
+            }
+        }
+        deleted
+    }
+}
+
+fn open_store(
+    manifest: &Manifest,
+    label: &str,
+    stores: &mut Vec<(String, SharedStore)>,
+) -> Result<SharedStore, SandboxError> {
+    if let Some((_, store)) = stores.iter().find(|(existing, _)| existing == label) {
+        return Ok(store.clone());
+    }
+    let store: SharedStore = match manifest.store_spec(label) {
+        KvStoreSpec::Memory => Arc::new(MemoryStore::new()),
+        KvStoreSpec::Redb { path } => {
+            let path = manifest.base_dir.join(path);
+            Arc::new(
+                RedbStore::open(&path).map_err(|err| SandboxError::KeyValue {
+                    label: label.to_owned(),
+                    message: err.to_string(),
+                })?,
+            )
+        }
+    };
+    stores.push((label.to_owned(), store.clone()));
+    Ok(store)
+}
+
+fn load_source(manifest: &Manifest, source: &str) -> Result<Vec<u8>, String> {
+    if let Some(name) = source.strip_prefix("builtin:") {
+        return builtin::lookup(name)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| format!("there is no built-in component '{name}'"));
+    }
+    let path = manifest.base_dir.join(source);
+    std::fs::read(&path).map_err(|err| format!("cannot read {}: {err}", path.display()))
+}
+
+fn new_session_id() -> SessionId {
+    SessionId::new(format!("{:032x}", rand::random::<u128>()))
+}
+
+#[async_trait]
+impl ToolBackend for Sandbox {
+    async fn health(&self) -> Result<(), BackendError> {
+        Ok(())
+    }
+
+    async fn tools(&self) -> Result<Vec<ToolDefinition>, BackendError> {
+        Ok(self.tool_definitions())
+    }
+
+    async fn open_session(&self, seed: &ScenarioSeed) -> Result<SessionId, BackendError> {
+        let session = new_session_id();
+        for (path, content) in &seed.files {
+            let args = serde_json::json!({"file_path": path, "content": content}).to_string();
+            let outcome = self.execute(session.as_str(), "write_file", &args).await;
+            if !outcome.success {
+                self.delete_session(session.as_str()).await;
+                return Err(BackendError::Seed {
+                    path: path.clone(),
+                    reason: outcome.result,
+                });
+            }
+        }
+        Ok(session)
+    }
+
+    async fn execute(&self, session: &SessionId, call: &ToolCall) -> ToolOutcome {
+        Sandbox::execute(
+            self,
+            session.as_str(),
+            &call.name,
+            &call.arguments.to_string(),
+        )
+        .await
+    }
+
+    async fn close_session(&self, session: &SessionId) {
+        self.delete_session(session.as_str()).await;
+    }
+}

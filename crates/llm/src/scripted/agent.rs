@@ -378,21 +378,22 @@ fn next_file_step(conversation: &Conversation, plan: &Plan, offered: &[&str]) ->
             });
         }
     }
-    if has("search_files") && plan.search && !done.iter().any(|o| o.name == "search_files") {
-        if let Some(word) = done
-            .iter()
-            .filter(|o| o.name == "read_file" && o.ok)
-            .find_map(|o| keyword(&o.text))
-        {
-            let thought = format!(
-                "{note}Let me search all files for \"{word}\" to see where else it comes up."
-            );
-            return Some(Step::call(
-                thought,
-                "search_files",
-                json!({"pattern": word}),
-            ));
-        }
+    let search_word = done
+        .iter()
+        .filter(|o| o.name == "read_file" && o.ok)
+        .find_map(|o| keyword(&o.text));
+    if has("search_files")
+        && plan.search
+        && !done.iter().any(|o| o.name == "search_files")
+        && let Some(word) = search_word
+    {
+        let thought =
+            format!("{note}Let me search all files for \"{word}\" to see where else it comes up.");
+        return Some(Step::call(
+            thought,
+            "search_files",
+            json!({"pattern": word}),
+        ));
     }
     let writes: Vec<&Observation> = done.iter().filter(|o| o.name == "write_file").collect();
     if has("write_file") && writes.len() < 2 && !writes.iter().any(|o| o.ok) {
@@ -597,8 +598,7 @@ fn next_generic_step(conversation: &Conversation, request: &ChatRequest) -> Opti
     let topic = conversation
         .turn
         .split_whitespace()
-        .filter(|w| w.len() > 4)
-        .last()
+        .rfind(|w| w.len() > 4)
         .unwrap_or("example");
     let topic = topic.trim_matches(|c: char| !c.is_alphanumeric());
     let known = known_files(conversation);

@@ -1,2 +1,4 @@
 //! Configs, topics, the agent loop, sample assembly and writers.
 #![deny(missing_docs)]
+
+pub mod config;

@@ -1,0 +1,234 @@
+//! The YAML file as written: every section and key a DeepFabric config (or
+//! weft's additive keys) may hold, all optional, strings kept with their
+//! location so later stages can point at them.
+//!
+//! Nothing here judges values; [`super::resolve`] does. Unknown keys are
+//! caught before this pass by [`super::keys`], which reads the key names of
+//! these structs, so adding a field here is all it takes to allow a key.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_saphyr::Spanned;
+
+/// A string value with its location.
+pub(crate) type Text = Spanned<String>;
+
+/// The whole file.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawConfig {
+    pub llm: Option<RawLlm>,
+    pub topics: Option<Spanned<RawTopics>>,
+    pub generation: Option<Spanned<RawGeneration>>,
+    pub output: Option<Spanned<RawOutput>>,
+    pub huggingface: Option<Spanned<RawHuggingFace>>,
+    pub kaggle: Option<Spanned<RawKaggle>>,
+    /// Newer DeepFabric places `checkpoint` at the top level.
+    pub checkpoint: Option<Spanned<RawCheckpoint>>,
+    /// Parsed and ignored: DeepFabric's evaluation settings.
+    pub evaluation: Option<Spanned<serde::de::IgnoredAny>>,
+    /// Parsed and ignored: DeepFabric Cloud upload settings.
+    pub deepfabric_cloud: Option<Spanned<serde::de::IgnoredAny>>,
+    /// weft: seed for every random choice, so a run can be repeated.
+    pub seed: Option<Spanned<u64>>,
+}
+
+/// `llm`, `topics.llm`, `generation.llm`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawLlm {
+    pub provider: Option<Text>,
+    pub model: Option<Text>,
+    pub base_url: Option<Text>,
+    pub temperature: Option<Spanned<f64>>,
+    /// weft: completion token cap for this model.
+    pub max_tokens: Option<Spanned<u32>>,
+    /// weft: per-request timeout in seconds.
+    pub timeout: Option<Spanned<u64>>,
+}
+
+/// `topics`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawTopics {
+    pub prompt: Option<Text>,
+    pub mode: Option<Text>,
+    pub depth: Option<Spanned<u32>>,
+    pub degree: Option<Spanned<u32>>,
+    pub system_prompt: Option<Text>,
+    pub prompt_style: Option<Text>,
+    pub max_concurrent: Option<Spanned<u32>>,
+    pub max_tokens: Option<Spanned<u32>>,
+    pub save_as: Option<Text>,
+    pub llm: Option<RawLlm>,
+}
+
+/// `generation`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawGeneration {
+    pub system_prompt: Option<Text>,
+    pub instructions: Option<Text>,
+    pub conversation: Option<Spanned<RawConversation>>,
+    pub tools: Option<Spanned<RawTools>>,
+    pub max_retries: Option<Spanned<u32>>,
+    pub sample_retries: Option<Spanned<u32>>,
+    pub max_tokens: Option<Spanned<u32>>,
+    pub rate_limit: Option<Spanned<RawRateLimit>>,
+    pub save_as: Option<Text>,
+    pub llm: Option<RawLlm>,
+}
+
+/// `generation.conversation`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawConversation {
+    #[serde(rename = "type")]
+    pub kind: Option<Text>,
+    pub reasoning_style: Option<Text>,
+    pub agent_mode: Option<Text>,
+    /// weft: user turns of a multi-turn conversation (sets min and max).
+    pub turns: Option<Spanned<u32>>,
+    /// DeepFabric 4.0: fewest user turns of a multi-turn conversation.
+    pub min_turns: Option<Spanned<u32>>,
+    /// DeepFabric 4.0: most user turns of a multi-turn conversation.
+    pub max_turns: Option<Spanned<u32>>,
+    /// DeepFabric 4.0: fewest tool executions a sample must contain.
+    pub min_tool_calls: Option<Spanned<u32>>,
+}
+
+/// `generation.tools`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawTools {
+    pub spin_endpoint: Option<Text>,
+    pub components: Option<Spanned<OrderedMap<Text, Spanned<Vec<Text>>>>>,
+    /// Old layout: a flat list of builtin tool names.
+    pub available: Option<Spanned<Vec<Text>>>,
+    pub tools_endpoint: Option<Text>,
+    pub custom: Option<Vec<Spanned<serde_json::Value>>>,
+    pub max_per_query: Option<Spanned<u32>>,
+    pub strict: Option<Spanned<bool>>,
+    pub scenario_seed: Option<Spanned<RawScenarioSeed>>,
+    pub max_agent_steps: Option<Spanned<u32>>,
+    pub tool_execute_path: Option<Text>,
+    /// weft: MCP servers whose tools are imported.
+    pub mcp_servers: Option<Vec<Spanned<RawMcpServer>>>,
+}
+
+/// `generation.tools.scenario_seed`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawScenarioSeed {
+    pub files: Option<OrderedMap<Text, Spanned<String>>>,
+}
+
+/// One entry of `generation.tools.mcp_servers`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawMcpServer {
+    pub name: Option<Text>,
+    pub url: Option<Text>,
+    pub command: Option<Text>,
+    pub args: Option<Vec<Text>>,
+    pub env: Option<BTreeMap<String, Text>>,
+    pub tools: Option<Vec<Text>>,
+}
+
+/// `generation.rate_limit`: DeepFabric's retry settings plus request and
+/// token budgets.
+#[derive(Debug, Default, Deserialize)]
+#[allow(dead_code)] // Several DeepFabric knobs are accepted for compatibility and not acted on.
+pub(crate) struct RawRateLimit {
+    pub requests_per_minute: Option<Spanned<u32>>,
+    pub tokens_per_minute: Option<Spanned<u32>>,
+    pub max_retries: Option<Spanned<u32>>,
+    pub base_delay: Option<Spanned<f64>>,
+    pub max_delay: Option<Spanned<f64>>,
+    pub backoff_strategy: Option<Text>,
+    pub exponential_base: Option<Spanned<f64>>,
+    pub jitter: Option<Spanned<bool>>,
+    pub respect_retry_after: Option<Spanned<bool>>,
+    pub retry_on_status_codes: Option<Vec<Spanned<u16>>>,
+    pub retry_on_exceptions: Option<Vec<Text>>,
+    // Provider-specific DeepFabric knobs: accepted, not acted on.
+    pub check_headers: Option<bool>,
+    pub preemptive_backoff: Option<bool>,
+    pub preemptive_threshold: Option<f64>,
+    pub token_bucket_aware: Option<bool>,
+    pub gradual_rampup: Option<bool>,
+    pub parse_quota_details: Option<bool>,
+    pub daily_quota_aware: Option<bool>,
+    pub check_credits: Option<bool>,
+}
+
+/// `output`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawOutput {
+    pub system_prompt: Option<Text>,
+    pub include_system_message: Option<Spanned<bool>>,
+    pub num_samples: Option<Spanned<RawNumSamples>>,
+    pub batch_size: Option<Spanned<u32>>,
+    pub save_as: Option<Text>,
+    pub checkpoint: Option<Spanned<RawCheckpoint>>,
+}
+
+/// `num_samples`: an integer, `auto` or `N%`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawNumSamples {
+    Count(i64),
+    Text(String),
+}
+
+/// `output.checkpoint` (or top-level `checkpoint`).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawCheckpoint {
+    pub interval: Option<Spanned<u32>>,
+    pub path: Option<Text>,
+    pub retry_failed: Option<Spanned<bool>>,
+}
+
+/// `huggingface`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawHuggingFace {
+    pub repository: Option<Text>,
+    pub tags: Option<Vec<Text>>,
+}
+
+/// `kaggle`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawKaggle {
+    pub handle: Option<Text>,
+    pub tags: Option<Vec<Text>>,
+    pub description: Option<Text>,
+    pub version_notes: Option<Text>,
+}
+
+/// A mapping kept in file order (component routing and seeded files are
+/// reported in the order the user wrote them).
+#[derive(Debug)]
+pub(crate) struct OrderedMap<K, V>(pub Vec<(K, V)>);
+
+impl<K, V> Default for OrderedMap<K, V> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<K, V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MapVisitor<K, V>(std::marker::PhantomData<(K, V)>);
+        impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> Visitor<'de> for MapVisitor<K, V> {
+            type Value = OrderedMap<K, V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key()? {
+                    entries.push((key, map.next_value()?));
+                }
+                Ok(OrderedMap(entries))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(OrderedMap(Vec::new()))
+            }
+        }
+        deserializer.deserialize_map(MapVisitor(std::marker::PhantomData))
+    }
+}

@@ -1,0 +1,959 @@
+//! Raw YAML values → a validated [`Config`]: inheritance, defaults, legacy
+//! keys, overrides, range and cross-field checks. Every problem is collected;
+//! nothing stops at the first.
+
+use std::ops::RangeInclusive;
+
+use serde_saphyr::Spanned;
+use weft_protocol::ScenarioSeed;
+
+use super::Overrides;
+use super::diagnostic::{ConfigWarning, Diagnostic};
+use super::env::{EnvError, expand};
+use super::keys::nearest;
+use super::raw::*;
+use super::resolved::*;
+use super::yaml::Position;
+
+/// Looks up an environment variable.
+pub(crate) type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+pub(crate) struct Resolver<'a> {
+    env: EnvLookup<'a>,
+    pub errors: Vec<Diagnostic>,
+    pub warnings: Vec<ConfigWarning>,
+}
+
+fn at<T>(spanned: &Spanned<T>) -> Option<Position> {
+    Position::of(spanned)
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(env: EnvLookup<'a>) -> Self {
+        Self {
+            env,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, position: Option<Position>, message: impl Into<String>) {
+        self.errors.push(Diagnostic::new(position, message));
+    }
+
+    fn warn(&mut self, position: Option<Position>, message: impl Into<String>) {
+        self.warnings.push(ConfigWarning::new(position, message));
+    }
+
+    /// A string taken literally.
+    fn literal(text: &Option<Text>) -> Option<String> {
+        text.as_ref().map(|t| t.value.clone())
+    }
+
+    /// A string with `${VAR}` expanded.
+    fn expanded(&mut self, key: &str, text: &Option<Text>) -> Option<String> {
+        let text = text.as_ref()?;
+        match expand(&text.value, self.env) {
+            Ok(value) => Some(value),
+            Err(EnvError::Unset(name)) => {
+                self.errors.push(
+                    Diagnostic::new(
+                        at(text),
+                        format!("`{key}` uses ${{{name}}}, which is not set"),
+                    )
+                    .with_hint(format!("set {name} or write ${{{name}:-default}}")),
+                );
+                None
+            }
+            Err(EnvError::Malformed) => {
+                self.errors.push(
+                    Diagnostic::new(at(text), format!("`{key}` has a malformed ${{...}}"))
+                        .with_hint("write ${NAME} or ${NAME:-default}; $$ is a literal $"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A number from a flag (wins) or the file, checked against `range`.
+    fn number<T>(
+        &mut self,
+        key: &str,
+        flag: Option<(&str, T)>,
+        raw: Option<&Spanned<T>>,
+        range: RangeInclusive<T>,
+        default: T,
+    ) -> T
+    where
+        T: Copy + PartialOrd + std::fmt::Display,
+    {
+        let (value, position, source) = match (flag, raw) {
+            (Some((flag, value)), _) => (value, None, format!("`--{flag} {value}`")),
+            (None, Some(raw)) => (raw.value, at(raw), format!("`{key}: {}`", raw.value)),
+            (None, None) => return default,
+        };
+        if range.contains(&value) {
+            value
+        } else {
+            self.error(
+                position,
+                format!(
+                    "{source} is out of range {}..={}",
+                    range.start(),
+                    range.end()
+                ),
+            );
+            default
+        }
+    }
+
+    /// One of `choices`, with a hint for near misses.
+    fn choice(&mut self, key: &str, text: &Text, choices: &[&'static str]) -> Option<&'static str> {
+        if let Some(found) = choices.iter().find(|c| **c == text.value) {
+            return Some(found);
+        }
+        let mut diagnostic = Diagnostic::new(
+            at(text),
+            format!(
+                "`{key}` must be one of {}, got `{}`",
+                choices.join(" | "),
+                text.value
+            ),
+        );
+        if let Some(best) = nearest(&text.value, choices) {
+            diagnostic = diagnostic.with_hint(format!("did you mean `{best}`?"));
+        }
+        self.errors.push(diagnostic);
+        None
+    }
+
+    fn required(
+        &mut self,
+        key: &str,
+        section_at: Option<Position>,
+        value: Option<String>,
+    ) -> String {
+        match value {
+            Some(v) if !v.trim().is_empty() => v,
+            Some(_) => {
+                self.error(section_at, format!("`{key}` must not be empty"));
+                String::new()
+            }
+            // A missing section is reported once, not once per key.
+            None if section_at.is_none() => String::new(),
+            None => {
+                self.error(section_at, format!("missing required key `{key}`"));
+                String::new()
+            }
+        }
+    }
+
+    pub fn config(&mut self, raw: &RawConfig, source: &str, overrides: &Overrides) -> Config {
+        let base = raw.llm.as_ref();
+        let topics = self.topics(raw.topics.as_ref(), base, overrides);
+        let generation = self.generation(raw.generation.as_ref(), base, overrides);
+        let output = self.output(raw.output.as_ref(), raw.checkpoint.as_ref(), overrides);
+        if let Some(section) = &raw.evaluation {
+            self.warn(
+                at(section),
+                "`evaluation` is DeepFabric's evaluation settings; weft ignores it",
+            );
+        }
+        if let Some(section) = &raw.deepfabric_cloud {
+            self.warn(
+                at(section),
+                "`deepfabric_cloud` is not used by weft; ignored",
+            );
+        }
+        Config {
+            source: source.to_owned(),
+            seed: raw.seed.as_ref().map_or(0, |s| s.value),
+            topics,
+            generation,
+            output,
+            huggingface: raw.huggingface.as_ref().map(|hf| self.huggingface(hf)),
+            kaggle: raw.kaggle.as_ref().map(|k| self.kaggle(k)),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// `llm` inheritance: section → top level → default; flags win over all.
+    fn llm(
+        &mut self,
+        prefix: &str,
+        section: Option<&RawLlm>,
+        base: Option<&RawLlm>,
+        max_tokens: Option<&Spanned<u32>>,
+        overrides: &Overrides,
+    ) -> LlmConfig {
+        let pick = |f: fn(&RawLlm) -> &Option<Text>| -> (String, Option<Text>) {
+            match (
+                section.and_then(|s| f(s).clone()),
+                base.and_then(|b| f(b).clone()),
+            ) {
+                (Some(t), _) => (format!("{prefix}.llm"), Some(t)),
+                (None, Some(t)) => ("llm".to_owned(), Some(t)),
+                (None, None) => (String::new(), None),
+            }
+        };
+        let (where_p, provider_text) = pick(|l| &l.provider);
+        let provider = match (&overrides.provider, &provider_text) {
+            (Some(flag), _) => self.provider_name(flag, None, "--provider"),
+            (None, Some(text)) => {
+                let value = self.expanded(&format!("{where_p}.provider"), &Some(text.clone()));
+                value
+                    .map(|v| self.provider_name(&v, at(text), &format!("{where_p}.provider")))
+                    .unwrap_or_default()
+            }
+            (None, None) => "openai".to_owned(),
+        };
+        let (where_m, model_text) = pick(|l| &l.model);
+        let model = match &overrides.model {
+            Some(flag) => flag.clone(),
+            None => self
+                .expanded(&format!("{where_m}.model"), &model_text)
+                .unwrap_or_else(|| default_model(&provider).to_owned()),
+        };
+        let (where_u, url_text) = pick(|l| &l.base_url);
+        let base_url = match &overrides.base_url {
+            Some(flag) => Some(flag.clone()),
+            None => self.expanded(&format!("{where_u}.base_url"), &url_text),
+        };
+        let temperature = section
+            .and_then(|s| s.temperature.as_ref())
+            .or_else(|| base.and_then(|b| b.temperature.as_ref()));
+        let temperature = self.number("llm.temperature", None, temperature, 0.0..=2.0, 0.2) as f32;
+        let llm_max = section
+            .and_then(|s| s.max_tokens.as_ref())
+            .or(max_tokens)
+            .or_else(|| base.and_then(|b| b.max_tokens.as_ref()));
+        let max_tokens = self.number("max_tokens", None, llm_max, 1..=1_000_000, 2000);
+        let timeout = section
+            .and_then(|s| s.timeout.as_ref())
+            .or_else(|| base.and_then(|b| b.timeout.as_ref()));
+        let timeout_secs = timeout.map(|t| self.number("llm.timeout", None, Some(t), 1..=3600, 60));
+        LlmConfig {
+            provider,
+            model,
+            base_url,
+            temperature,
+            max_tokens,
+            timeout_secs,
+        }
+    }
+
+    fn provider_name(&mut self, value: &str, position: Option<Position>, key: &str) -> String {
+        if PROVIDERS.contains(&value) {
+            return value.to_owned();
+        }
+        let mut d = Diagnostic::new(
+            position,
+            format!(
+                "`{key}` must be one of {}, got `{value}`",
+                PROVIDERS.join(" | ")
+            ),
+        );
+        if let Some(best) = nearest(value, PROVIDERS) {
+            d = d.with_hint(format!("did you mean `{best}`?"));
+        }
+        self.errors.push(d);
+        value.to_owned()
+    }
+
+    fn topics(
+        &mut self,
+        raw: Option<&Spanned<RawTopics>>,
+        base: Option<&RawLlm>,
+        o: &Overrides,
+    ) -> TopicsConfig {
+        let empty = RawTopics::default();
+        let (t, pos) = match raw {
+            Some(s) => (&s.value, at(s)),
+            None => {
+                self.error(None, "missing required section `topics`");
+                (&empty, None)
+            }
+        };
+        let prompt = self.required("topics.prompt", pos, Self::literal(&t.prompt));
+        let mode = match &t.mode {
+            Some(text) => match self.choice("topics.mode", text, &["tree", "graph"]) {
+                Some("graph") => TopicMode::Graph,
+                _ => TopicMode::Tree,
+            },
+            None => TopicMode::Tree,
+        };
+        let prompt_style = match &t.prompt_style {
+            Some(text) => match self.choice(
+                "topics.prompt_style",
+                text,
+                &["default", "isolated", "anchored"],
+            ) {
+                Some("isolated") => PromptStyle::Isolated,
+                Some("anchored") => PromptStyle::Anchored,
+                _ => PromptStyle::Default,
+            },
+            None => PromptStyle::Default,
+        };
+        let depth = self.number(
+            "topics.depth",
+            o.depth.map(|d| ("depth", d)),
+            t.depth.as_ref(),
+            1..=10,
+            3,
+        );
+        let degree = self.number(
+            "topics.degree",
+            o.degree.map(|d| ("degree", d)),
+            t.degree.as_ref(),
+            1..=50,
+            10,
+        );
+        let max_concurrent = self.number(
+            "topics.max_concurrent",
+            None,
+            t.max_concurrent.as_ref(),
+            1..=256,
+            4,
+        ) as usize;
+        let save_as = self.expanded("topics.save_as", &t.save_as);
+        let llm = self.llm("topics", t.llm.as_ref(), base, t.max_tokens.as_ref(), o);
+        let topics = TopicsConfig {
+            prompt,
+            mode,
+            depth,
+            degree,
+            system_prompt: Self::literal(&t.system_prompt).unwrap_or_default(),
+            prompt_style,
+            max_concurrent,
+            save_as,
+            llm,
+        };
+        if topics.expected_paths() > 1_000_000 {
+            self.warn(
+                t.degree.as_ref().and_then(at).or(pos),
+                format!(
+                    "topics: degree {} and depth {} make {} paths; that is a lot of LLM calls",
+                    topics.degree,
+                    topics.depth,
+                    topics.expected_paths()
+                ),
+            );
+        }
+        topics
+    }
+
+    fn generation(
+        &mut self,
+        raw: Option<&Spanned<RawGeneration>>,
+        base: Option<&RawLlm>,
+        o: &Overrides,
+    ) -> GenerationConfig {
+        let empty = RawGeneration::default();
+        let (g, pos) = match raw {
+            Some(s) => (&s.value, at(s)),
+            None => {
+                self.error(None, "missing required section `generation`");
+                (&empty, None)
+            }
+        };
+        let system_prompt = self.required(
+            "generation.system_prompt",
+            pos,
+            Self::literal(&g.system_prompt),
+        );
+        let conversation = self.conversation(g.conversation.as_ref());
+        let tools = g.tools.as_ref().map(|t| self.tools(t));
+        if conversation.agent_mode == AgentMode::MultiTurn && tools.is_none() {
+            let position = g.conversation.as_ref().and_then(at).or(pos);
+            self.errors.push(
+                Diagnostic::new(
+                    position,
+                    "`conversation.agent_mode: multi_turn` needs `generation.tools`",
+                )
+                .with_hint("add `tools.components.builtin: [read_file, write_file, list_files]`"),
+            );
+        }
+        let rate_limit = self.rate_limit(g.rate_limit.as_ref());
+        let llm = self.llm("generation", g.llm.as_ref(), base, g.max_tokens.as_ref(), o);
+        GenerationConfig {
+            system_prompt,
+            instructions: Self::literal(&g.instructions).unwrap_or_default(),
+            conversation,
+            tools,
+            max_retries: self.number(
+                "generation.max_retries",
+                None,
+                g.max_retries.as_ref(),
+                0..=10,
+                3,
+            ),
+            sample_retries: self.number(
+                "generation.sample_retries",
+                None,
+                g.sample_retries.as_ref(),
+                0..=5,
+                2,
+            ),
+            rate_limit,
+            save_as: self.expanded("generation.save_as", &g.save_as),
+            llm,
+        }
+    }
+
+    fn conversation(&mut self, raw: Option<&Spanned<RawConversation>>) -> ConversationConfig {
+        let empty = RawConversation::default();
+        let (c, pos) = raw.map_or((&empty, None), |s| (&s.value, at(s)));
+        let kind = match &c.kind {
+            Some(text) if text.value == "chain_of_thought" => {
+                self.warn(
+                    at(text),
+                    "`conversation.type: chain_of_thought` is deprecated; read as `cot`",
+                );
+                ConversationType::Cot
+            }
+            Some(text) => match self.choice("conversation.type", text, &["basic", "cot"]) {
+                Some("cot") => ConversationType::Cot,
+                _ => ConversationType::Basic,
+            },
+            None => ConversationType::Basic,
+        };
+        let reasoning_style = match &c.reasoning_style {
+            Some(text) if text.value == "structured" || text.value == "hybrid" => {
+                self.warn(
+                    at(text),
+                    format!(
+                        "`reasoning_style: {}` is deprecated; read as `agent`",
+                        text.value
+                    ),
+                );
+                Some(ReasoningStyle::Agent)
+            }
+            Some(text) => {
+                match self.choice("conversation.reasoning_style", text, &["freetext", "agent"]) {
+                    Some("freetext") => Some(ReasoningStyle::Freetext),
+                    Some(_) => Some(ReasoningStyle::Agent),
+                    None => None,
+                }
+            }
+            None => None,
+        };
+        match (kind, reasoning_style, &c.reasoning_style) {
+            (ConversationType::Basic, Some(_), Some(text)) => self.errors.push(
+                Diagnostic::new(
+                    at(text),
+                    "`conversation.reasoning_style` can only be set when `type` is `cot`",
+                )
+                .with_hint("set `type: cot` or remove `reasoning_style`"),
+            ),
+            (ConversationType::Cot, None, None) => self.errors.push(
+                Diagnostic::new(
+                    c.kind.as_ref().and_then(at).or(pos),
+                    "`conversation.type: cot` needs a `reasoning_style`",
+                )
+                .with_hint("choose `freetext` or `agent`"),
+            ),
+            _ => {}
+        }
+        let agent_mode = match &c.agent_mode {
+            Some(text) => match self.choice(
+                "conversation.agent_mode",
+                text,
+                &["single_turn", "multi_turn"],
+            ) {
+                Some("multi_turn") => AgentMode::MultiTurn,
+                _ => AgentMode::SingleTurn,
+            },
+            None => AgentMode::SingleTurn,
+        };
+        let turns = c
+            .turns
+            .as_ref()
+            .map(|t| self.number("conversation.turns", None, Some(t), 1..=20, 3));
+        let min_turns = self.number(
+            "conversation.min_turns",
+            None,
+            c.min_turns.as_ref(),
+            1..=20,
+            turns.unwrap_or(2),
+        );
+        let max_turns = self.number(
+            "conversation.max_turns",
+            None,
+            c.max_turns.as_ref(),
+            1..=20,
+            turns.unwrap_or(4),
+        );
+        if let (Some(t), true) = (&c.turns, c.min_turns.is_some() || c.max_turns.is_some()) {
+            self.error(
+                at(t),
+                "`conversation.turns` sets both `min_turns` and `max_turns`; give one or the other",
+            );
+        }
+        if min_turns > max_turns {
+            let position = c.min_turns.as_ref().and_then(at).or(pos);
+            self.error(
+                position,
+                format!(
+                    "`conversation.min_turns` ({min_turns}) is above `max_turns` ({max_turns})"
+                ),
+            );
+        }
+        ConversationConfig {
+            kind,
+            reasoning_style,
+            agent_mode,
+            min_turns,
+            max_turns,
+            min_tool_calls: self.number(
+                "conversation.min_tool_calls",
+                None,
+                c.min_tool_calls.as_ref(),
+                0..=50,
+                1,
+            ),
+        }
+    }
+
+    fn tools(&mut self, raw: &Spanned<RawTools>) -> ToolsConfig {
+        let t = &raw.value;
+        let spin_endpoint = self.expanded("tools.spin_endpoint", &t.spin_endpoint);
+        self.check_url(
+            "tools.spin_endpoint",
+            t.spin_endpoint.as_ref(),
+            spin_endpoint.as_deref(),
+        );
+        let tools_endpoint = self.expanded("tools.tools_endpoint", &t.tools_endpoint);
+        self.check_url(
+            "tools.tools_endpoint",
+            t.tools_endpoint.as_ref(),
+            tools_endpoint.as_deref(),
+        );
+        let tool_execute_path = self.expanded("tools.tool_execute_path", &t.tool_execute_path);
+        if let (Some(path), Some(text)) = (&tool_execute_path, &t.tool_execute_path)
+            && !path.starts_with('/')
+        {
+            self.error(
+                at(text),
+                format!("`tools.tool_execute_path` must start with `/`, got `{path}`"),
+            );
+        }
+        let components = self.components(t);
+        let non_builtin: Vec<&str> = components
+            .iter()
+            .map(|c| c.component.as_str())
+            .filter(|c| *c != "builtin")
+            .collect();
+        if spin_endpoint.is_some() && tools_endpoint.is_none() && !non_builtin.is_empty() {
+            let position = t.components.as_ref().and_then(at);
+            self.errors.push(
+                Diagnostic::new(
+                    position,
+                    format!("non-builtin components [{}] need `tools.tools_endpoint` to load tool definitions", non_builtin.join(", ")),
+                )
+                .with_hint("e.g. `tools_endpoint: http://localhost:3000/mock/list-tools`"),
+            );
+        }
+        let custom = self.custom_tools(t.custom.as_deref().unwrap_or_default());
+        let scenario_seed = self.scenario_seed(t.scenario_seed.as_ref());
+        let mcp_servers = t
+            .mcp_servers
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|s| self.mcp_server(s))
+            .collect();
+        ToolsConfig {
+            spin_endpoint,
+            components,
+            tools_endpoint,
+            custom,
+            max_per_query: self.number(
+                "tools.max_per_query",
+                None,
+                t.max_per_query.as_ref(),
+                1..=50,
+                3,
+            ),
+            strict: t.strict.as_ref().is_none_or(|s| s.value),
+            scenario_seed,
+            max_agent_steps: self.number(
+                "tools.max_agent_steps",
+                None,
+                t.max_agent_steps.as_ref(),
+                1..=50,
+                5,
+            ),
+            tool_execute_path,
+            mcp_servers,
+        }
+    }
+
+    fn check_url(&mut self, key: &str, text: Option<&Text>, value: Option<&str>) {
+        if let (Some(text), Some(value)) = (text, value)
+            && !(value.starts_with("http://") || value.starts_with("https://"))
+        {
+            self.errors.push(
+                Diagnostic::new(
+                    at(text),
+                    format!("`{key}` must be an http:// or https:// URL, got `{value}`"),
+                )
+                .with_hint("e.g. `http://localhost:3000`"),
+            );
+        }
+    }
+
+    fn components(&mut self, t: &RawTools) -> Vec<ComponentTools> {
+        let mut groups: Vec<ComponentTools> = Vec::new();
+        let mut seen: Vec<(String, String)> = Vec::new(); // (tool, component)
+        let entries = t
+            .components
+            .as_ref()
+            .map(|c| c.value.0.as_slice())
+            .unwrap_or_default();
+        let legacy = t.available.as_ref().map(|available| {
+            self.warn(
+                at(available),
+                "`tools.available` is deprecated; read as `tools.components.builtin`",
+            );
+            available.value.as_slice()
+        });
+        let named = entries
+            .iter()
+            .map(|(name, tools)| (name.value.as_str(), tools.value.as_slice()));
+        for (component, tools) in named.chain(legacy.map(|tools| ("builtin", tools))) {
+            let mut names = Vec::new();
+            for tool in tools {
+                if component == "builtin" && !BUILTIN_TOOLS.contains(&tool.value.as_str()) {
+                    let mut d = Diagnostic::new(
+                        at(tool),
+                        format!(
+                            "unknown builtin tool `{}`; builtin tools are {}",
+                            tool.value,
+                            BUILTIN_TOOLS.join(", ")
+                        ),
+                    );
+                    if let Some(best) = nearest(&tool.value, BUILTIN_TOOLS) {
+                        d = d.with_hint(format!("did you mean `{best}`?"));
+                    }
+                    self.errors.push(d);
+                    continue;
+                }
+                match seen.iter().find(|(name, _)| *name == tool.value) {
+                    Some((_, other)) if other == component => continue, // listed twice: harmless
+                    Some((_, other)) => {
+                        let message = format!(
+                            "tool `{}` is listed under both `{other}` and `{component}`",
+                            tool.value
+                        );
+                        self.error(at(tool), message);
+                        continue;
+                    }
+                    None => seen.push((tool.value.clone(), component.to_owned())),
+                }
+                names.push(tool.value.clone());
+            }
+            match groups.iter_mut().find(|g| g.component == component) {
+                Some(group) => group.tools.extend(names),
+                None => groups.push(ComponentTools {
+                    component: component.to_owned(),
+                    tools: names,
+                }),
+            }
+        }
+        groups
+    }
+
+    fn custom_tools(&mut self, custom: &[Spanned<serde_json::Value>]) -> Vec<serde_json::Value> {
+        let mut out = Vec::new();
+        for (i, tool) in custom.iter().enumerate() {
+            match tool.value.get("name").and_then(|n| n.as_str()) {
+                Some(name) if !name.is_empty() => out.push(tool.value.clone()),
+                _ => self.error(at(tool), format!("`tools.custom[{i}]` needs a `name`")),
+            }
+        }
+        out
+    }
+
+    fn scenario_seed(&mut self, raw: Option<&Spanned<RawScenarioSeed>>) -> ScenarioSeed {
+        let mut seed = ScenarioSeed::default();
+        let files = raw
+            .and_then(|s| s.value.files.as_ref())
+            .map(|f| f.0.as_slice())
+            .unwrap_or_default();
+        for (path, content) in files {
+            let p = path.value.as_str();
+            let escapes = p.starts_with('/') || p.split(['/', '\\']).any(|part| part == "..");
+            if p.trim().is_empty() {
+                self.error(at(path), "`scenario_seed.files` has an empty path");
+            } else if escapes {
+                self.errors.push(
+                    Diagnostic::new(
+                        at(path),
+                        format!("seed file `{p}` is outside the session's filesystem"),
+                    )
+                    .with_hint("use a relative path such as `src/main.py`"),
+                );
+            } else {
+                seed.files.insert(p.to_owned(), content.value.clone());
+            }
+        }
+        seed
+    }
+
+    fn mcp_server(&mut self, raw: &Spanned<RawMcpServer>) -> Option<McpServerConfig> {
+        let s = &raw.value;
+        let name = self.required("tools.mcp_servers[].name", at(raw), Self::literal(&s.name));
+        let url = self.expanded("mcp_servers.url", &s.url);
+        let command = self.expanded("mcp_servers.command", &s.command);
+        let transport = match (url, command) {
+            (Some(url), None) => {
+                self.check_url("mcp_servers.url", s.url.as_ref(), Some(&url));
+                McpTransport::Http { url }
+            }
+            (None, Some(command)) => {
+                let args = s
+                    .args
+                    .iter()
+                    .flatten()
+                    .map(|a| Some(a.clone()))
+                    .collect::<Vec<_>>();
+                let args = args
+                    .iter()
+                    .filter_map(|a| self.expanded("mcp_servers.args", a))
+                    .collect();
+                let env = s
+                    .env
+                    .iter()
+                    .flatten()
+                    .filter_map(|(k, v)| {
+                        Some((
+                            k.clone(),
+                            self.expanded("mcp_servers.env", &Some(v.clone()))?,
+                        ))
+                    })
+                    .collect();
+                McpTransport::Stdio { command, args, env }
+            }
+            _ => {
+                self.error(
+                    at(raw),
+                    format!("MCP server `{name}` needs exactly one of `url` or `command`"),
+                );
+                return None;
+            }
+        };
+        let tools = s.tools.iter().flatten().map(|t| t.value.clone()).collect();
+        Some(McpServerConfig {
+            name,
+            transport,
+            tools,
+        })
+    }
+
+    fn rate_limit(&mut self, raw: Option<&Spanned<RawRateLimit>>) -> RateLimitConfig {
+        let empty = RawRateLimit::default();
+        let (r, pos) = raw.map_or((&empty, None), |s| (&s.value, at(s)));
+        let backoff = match &r.backoff_strategy {
+            Some(text) => match self.choice(
+                "rate_limit.backoff_strategy",
+                text,
+                &["exponential", "exponential_jitter", "linear", "constant"],
+            ) {
+                Some("exponential") => Backoff::Exponential,
+                Some("linear") => Backoff::Linear,
+                Some("constant") => Backoff::Constant,
+                _ => Backoff::ExponentialJitter,
+            },
+            None => Backoff::ExponentialJitter,
+        };
+        let jitter = r.jitter.as_ref().is_none_or(|j| j.value);
+        let backoff = if backoff == Backoff::ExponentialJitter && !jitter {
+            Backoff::Exponential
+        } else {
+            backoff
+        };
+        let base_delay_secs = self.number(
+            "rate_limit.base_delay",
+            None,
+            r.base_delay.as_ref(),
+            0.1..=60.0,
+            1.0,
+        );
+        let max_delay_secs = self.number(
+            "rate_limit.max_delay",
+            None,
+            r.max_delay.as_ref(),
+            1.0..=300.0,
+            60.0,
+        );
+        if max_delay_secs < base_delay_secs {
+            let position = r.max_delay.as_ref().and_then(at).or(pos);
+            self.error(
+                position,
+                "`rate_limit.max_delay` must be at least `base_delay`",
+            );
+        }
+        RateLimitConfig {
+            requests_per_minute: r.requests_per_minute.as_ref().map(|v| {
+                self.number(
+                    "rate_limit.requests_per_minute",
+                    None,
+                    Some(v),
+                    1..=1_000_000,
+                    60,
+                )
+            }),
+            tokens_per_minute: r.tokens_per_minute.as_ref().map(|v| {
+                self.number(
+                    "rate_limit.tokens_per_minute",
+                    None,
+                    Some(v),
+                    1..=u32::MAX,
+                    100_000,
+                )
+            }),
+            max_retries: self.number(
+                "rate_limit.max_retries",
+                None,
+                r.max_retries.as_ref(),
+                0..=20,
+                5,
+            ),
+            base_delay_secs,
+            max_delay_secs,
+            backoff,
+            exponential_base: self.number(
+                "rate_limit.exponential_base",
+                None,
+                r.exponential_base.as_ref(),
+                1.1..=10.0,
+                2.0,
+            ),
+            respect_retry_after: r.respect_retry_after.as_ref().is_none_or(|v| v.value),
+            retry_on_status_codes: r
+                .retry_on_status_codes
+                .as_ref()
+                .map(|codes| codes.iter().map(|c| c.value).collect())
+                .unwrap_or_else(|| vec![429, 500, 502, 503, 504]),
+        }
+    }
+
+    fn output(
+        &mut self,
+        raw: Option<&Spanned<RawOutput>>,
+        top_checkpoint: Option<&Spanned<RawCheckpoint>>,
+        o: &Overrides,
+    ) -> OutputConfig {
+        let empty = RawOutput::default();
+        let (out, pos) = match raw {
+            Some(s) => (&s.value, at(s)),
+            None => {
+                self.error(None, "missing required section `output`");
+                (&empty, None)
+            }
+        };
+        let num_samples = match (&o.num_samples, &out.num_samples) {
+            (Some(flag), _) => *flag,
+            (None, Some(raw)) => {
+                let parsed = match &raw.value {
+                    RawNumSamples::Count(n) => n.to_string().parse::<NumSamples>(),
+                    RawNumSamples::Text(text) => text.parse::<NumSamples>(),
+                };
+                parsed.unwrap_or_else(|e| {
+                    self.error(at(raw), format!("`output.num_samples`: {e}"));
+                    NumSamples::Count(1)
+                })
+            }
+            (None, None) => NumSamples::Count(3),
+        };
+        let save_as = self.expanded("output.save_as", &out.save_as);
+        let save_as = self.required("output.save_as", pos, save_as);
+        let checkpoint = match (&out.checkpoint, top_checkpoint) {
+            (Some(c), Some(top)) => {
+                self.error(
+                    at(top),
+                    "`checkpoint` is given both at the top level and in `output`; keep one",
+                );
+                Some(self.checkpoint(c))
+            }
+            (Some(c), None) | (None, Some(c)) => Some(self.checkpoint(c)),
+            (None, None) => None,
+        };
+        OutputConfig {
+            system_prompt: Self::literal(&out.system_prompt),
+            include_system_message: out.include_system_message.as_ref().is_none_or(|v| v.value),
+            num_samples,
+            batch_size: self.number(
+                "output.batch_size",
+                o.batch_size.map(|b| ("batch-size", b)),
+                out.batch_size.as_ref(),
+                1..=100_000,
+                5,
+            ),
+            save_as,
+            checkpoint,
+        }
+    }
+
+    fn checkpoint(&mut self, raw: &Spanned<RawCheckpoint>) -> CheckpointConfig {
+        let c = &raw.value;
+        let interval = match &c.interval {
+            Some(i) => self.number("checkpoint.interval", None, Some(i), 1..=u32::MAX, 1),
+            None => {
+                self.error(at(raw), "missing required key `checkpoint.interval`");
+                1
+            }
+        };
+        CheckpointConfig {
+            interval,
+            path: self.expanded("checkpoint.path", &c.path),
+            retry_failed: c.retry_failed.as_ref().is_some_and(|v| v.value),
+        }
+    }
+
+    fn huggingface(&mut self, raw: &Spanned<RawHuggingFace>) -> HuggingFaceConfig {
+        let repository = self.expanded("huggingface.repository", &raw.value.repository);
+        HuggingFaceConfig {
+            repository: self.required("huggingface.repository", at(raw), repository),
+            tags: raw
+                .value
+                .tags
+                .iter()
+                .flatten()
+                .map(|t| t.value.clone())
+                .collect(),
+        }
+    }
+
+    fn kaggle(&mut self, raw: &Spanned<RawKaggle>) -> KaggleConfig {
+        let k = &raw.value;
+        let handle = self.expanded("kaggle.handle", &k.handle);
+        let handle = self.required("kaggle.handle", at(raw), handle);
+        if !handle.is_empty() && handle.split('/').filter(|p| !p.is_empty()).count() != 2 {
+            let position = k.handle.as_ref().and_then(at);
+            self.error(
+                position,
+                format!("`kaggle.handle` must look like `owner/dataset`, got `{handle}`"),
+            );
+        }
+        KaggleConfig {
+            handle,
+            tags: k.tags.iter().flatten().map(|t| t.value.clone()).collect(),
+            description: Self::literal(&k.description),
+            version_notes: Self::literal(&k.version_notes),
+        }
+    }
+}
+
+/// DeepFabric's default model is `gpt-4o`; other providers get their own
+/// sensible default so `provider: anthropic` alone works.
+fn default_model(provider: &str) -> &'static str {
+    match provider {
+        "anthropic" => "claude-sonnet-4-5",
+        "gemini" => "gemini-2.5-flash",
+        "ollama" => "llama3.1",
+        "openrouter" => "openai/gpt-4o",
+        "scripted" => "scripted",
+        _ => "gpt-4o",
+    }
+}

@@ -1,0 +1,84 @@
+//! Broken configs give every error, each with file:line:col and a hint.
+
+use std::path::Path;
+
+use weft_gen::config::{self, ConfigError, Overrides, Position};
+
+fn load_broken(name: &str) -> ConfigError {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/broken")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let source = format!("broken/{name}");
+    match config::parse_with_env(&text, &source, &Overrides::default(), &|_| None) {
+        Ok(_) => panic!("{name} should not load"),
+        Err(err) => err,
+    }
+}
+
+fn positions(err: &ConfigError) -> Vec<Option<(u32, u32)>> {
+    let diagnostics = err.diagnostics().expect("diagnostics");
+    diagnostics
+        .items
+        .iter()
+        .map(|d| d.position.map(|Position { line, column }| (line, column)))
+        .collect()
+}
+
+#[test]
+fn typo_keys_are_all_reported_with_the_nearest_key() {
+    let err = load_broken("typo-key.yaml");
+    assert_eq!(positions(&err), [Some((5, 3)), Some((9, 3)), Some((12, 3))]);
+    let text = err.to_string();
+    assert!(
+        text.contains(
+            "unknown key `num_sample` in `output` at broken/typo-key.yaml:12:3 — did you mean `num_samples`?"
+        ),
+        "{text}"
+    );
+    insta::assert_snapshot!("typo_key", text);
+}
+
+#[test]
+fn type_errors_name_the_key() {
+    let err = load_broken("wrong-type.yaml");
+    assert_eq!(positions(&err), [Some((9, 15))]);
+    insta::assert_snapshot!("wrong_type", err.to_string());
+}
+
+#[test]
+fn the_pre_4_layout_is_explained() {
+    let err = load_broken("old-layout.yaml");
+    insta::assert_snapshot!("old_layout", err.to_string());
+}
+
+#[test]
+fn bad_values_are_all_reported() {
+    let err = load_broken("bad-values.yaml");
+    assert_eq!(
+        err.diagnostics().expect("diagnostics").items.len(),
+        8,
+        "{err}"
+    );
+    insta::assert_snapshot!("bad_values", err.to_string());
+}
+
+#[test]
+fn yaml_syntax_errors_have_a_position() {
+    let err = load_broken("bad-yaml.yaml");
+    let items = &err.diagnostics().expect("diagnostics").items;
+    assert_eq!(items.len(), 1);
+    assert!(items[0].position.is_some_and(|p| p.line >= 3), "{err}");
+    insta::assert_snapshot!("bad_yaml", err.to_string());
+}
+
+#[test]
+fn a_missing_file_is_a_read_error() {
+    let err = config::load(Path::new("/nonexistent/weft.yaml"), &Overrides::default())
+        .expect_err("missing");
+    assert!(matches!(err, ConfigError::Read { .. }));
+    assert!(
+        err.to_string()
+            .starts_with("cannot read config /nonexistent/weft.yaml")
+    );
+}

@@ -220,7 +220,11 @@ mod tests {
         match shape {
             Shape::Section { keys, children } => {
                 for key in *keys {
-                    let path = if prefix.is_empty() { (*key).to_owned() } else { format!("{prefix}.{key}") };
+                    let path = if prefix.is_empty() {
+                        (*key).to_owned()
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
                     out.push(path.clone());
                     if let Some((_, child)) = children.iter().find(|(k, _)| k == key) {
                         schema_paths(child, &path, out);
@@ -236,8 +240,11 @@ mod tests {
         match (shape, &node.value) {
             (Shape::Section { children, .. }, Node::Map(entries)) => {
                 for (key, value) in entries {
-                    let path =
-                        if prefix.is_empty() { key.value.clone() } else { format!("{prefix}.{}", key.value) };
+                    let path = if prefix.is_empty() {
+                        key.value.clone()
+                    } else {
+                        format!("{prefix}.{}", key.value)
+                    };
                     out.push(path.clone());
                     if let Some((_, child)) = children.iter().find(|(k, _)| *k == key.value) {
                         used_paths(value, child, &path, out);

@@ -13,6 +13,9 @@ use weft_llm::{
     ChatModel, ChatRequest, ChatResponse, FinishReason, LlmError, Purpose, Role, Usage,
 };
 
+/// `script(leaf, attempt)`: a reply to use instead of the default one.
+type Script = dyn Fn(&str, usize) -> Option<String> + Send + Sync;
+
 /// A model that names children after their parent (`B.1`, `B.2`, ...), takes
 /// longer for earlier siblings (so replies finish out of order), and can be
 /// told to misbehave for some topics.
@@ -21,7 +24,7 @@ struct FakeModel {
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
     calls: AtomicUsize,
-    script: Box<dyn Fn(&str, usize) -> Option<String> + Send + Sync>,
+    script: Box<Script>,
     seen: Mutex<Vec<ChatRequest>>,
 }
 

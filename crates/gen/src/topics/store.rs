@@ -218,11 +218,10 @@ fn graph_from_json(doc: Value) -> Result<TopicGraph, String> {
             topic: n.topic.clone(),
             children: Vec::new(),
             parents: Vec::new(),
-            uuid: n
-                .metadata
-                .get("uuid")
-                .and_then(Value::as_str)
-                .map_or_else(|| node_uuid(0, &[n.topic.clone()]), str::to_owned),
+            uuid: n.metadata.get("uuid").and_then(Value::as_str).map_or_else(
+                || node_uuid(0, std::slice::from_ref(&n.topic)),
+                str::to_owned,
+            ),
         })
         .collect();
     let mut graph = TopicGraph {

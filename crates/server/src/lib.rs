@@ -1,1 +1,67 @@
-//! weft-server (in progress).
+//! `weft serve`: the sandbox over HTTP.
+//!
+//! The routes are those of DeepFabric's Spin tools-sdk, so its Python client
+//! works unchanged:
+//!
+//! | route | answer |
+//! |---|---|
+//! | `POST /{component}/execute` `{session_id, tool, args}` | 200 `{success, result, error_type?}` |
+//! | `POST /execute` | the same, routed by tool name |
+//! | `DELETE /session/{id}`, `DELETE /{component}/session/{id}` | 200 `{success, deleted_files}` |
+//! | `GET /health`, `GET /{component}/health` | `{status, components}` |
+//! | `GET /components`, `GET /{component}/components` | `{components}` |
+//! | `GET /tools`, `GET /{component}/tools` | `{tools}` in MCP form (weft) |
+//! | `GET /metrics` | Prometheus text (weft) |
+//!
+//! Client mistakes are 4xx with an `error_type` (`InvalidRequest`,
+//! `NotFound`, `PayloadTooLarge`, `MethodNotAllowed`); never a 500.
+#![deny(missing_docs)]
+
+mod error;
+mod metrics;
+mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub use metrics::Metrics;
+pub use routes::app;
+use weft_sandbox::Sandbox;
+
+/// Largest request body accepted unless configured otherwise.
+pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+/// Everything a handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) sandbox: Sandbox,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) body_limit: usize,
+}
+
+impl AppState {
+    /// State for serving `sandbox` with the given body cap.
+    pub fn new(sandbox: Sandbox, body_limit: usize) -> Self {
+        Self {
+            sandbox,
+            metrics: Arc::new(Metrics::new()),
+            body_limit,
+        }
+    }
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, then finishes the
+/// requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = app(state);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

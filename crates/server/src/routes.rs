@@ -1,0 +1,264 @@
+//! The routes. Handlers stay thin: parse, call the sandbox, answer.
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use weft_protocol::{ErrorType, ToolOutcome};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The service's router.
+pub fn app(state: AppState) -> Router {
+    let limit = state.body_limit;
+    Router::new()
+        .route("/health", get(health))
+        .route("/components", get(components))
+        .route("/tools", get(tools))
+        .route("/metrics", get(metrics))
+        .route("/execute", post(execute_routed))
+        .route("/session/{id}", delete(delete_session))
+        .route("/{component}/execute", post(execute_component))
+        .route(
+            "/{component}/session/{id}",
+            delete(delete_component_session),
+        )
+        .route("/{component}/health", get(component_health))
+        .route("/{component}/components", get(component_components))
+        .route("/{component}/tools", get(component_tools))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+#[derive(Deserialize)]
+struct ExecuteRequest<'a> {
+    session_id: String,
+    tool: String,
+    #[serde(default, borrow)]
+    args: Option<&'a RawValue>,
+}
+
+async fn execute_component(
+    State(state): State<AppState>,
+    Path(component): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    if !state.sandbox.has_component(&component) {
+        state.metrics.record_rejected("NotFound");
+        return Err(ApiError::NotFound(format!(
+            "Unknown component: {component}"
+        )));
+    }
+    execute(&state, Some(&component), body).await
+}
+
+async fn execute_routed(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    execute(&state, None, body).await
+}
+
+async fn execute(
+    state: &AppState,
+    component: Option<&str>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|rejection| reject_body(state, rejection))?;
+    let request: ExecuteRequest<'_> = serde_json::from_slice(&body).map_err(|err| {
+        state.metrics.record_rejected("InvalidRequest");
+        ApiError::InvalidRequest(format!("Invalid request: {err}"))
+    })?;
+    if request.session_id.is_empty() {
+        state.metrics.record_rejected("InvalidRequest");
+        return Err(ApiError::InvalidRequest(
+            "Invalid request: session_id must not be empty".into(),
+        ));
+    }
+    let args = request.args.map_or("{}", RawValue::get);
+    let started = Instant::now();
+    let (outcome, routed_to) = match component {
+        Some(component) => {
+            let outcome = state
+                .sandbox
+                .execute_in(component, &request.session_id, &request.tool, args)
+                .await;
+            (
+                outcome.unwrap_or_else(|| unknown_tool(&request.tool)),
+                component,
+            )
+        }
+        None => {
+            let routed = state.sandbox.component_of(&request.tool).unwrap_or("-");
+            (
+                state
+                    .sandbox
+                    .execute(&request.session_id, &request.tool, args)
+                    .await,
+                routed,
+            )
+        }
+    };
+    // Unknown names come from clients: keep them out of metric labels.
+    let tool_label = match outcome.error_type {
+        Some(ErrorType::UnknownTool) => "<unknown>",
+        _ => request.tool.as_str(),
+    };
+    state
+        .metrics
+        .record_call(routed_to, tool_label, outcome.label(), started.elapsed());
+    Ok(json_response(StatusCode::OK, &outcome))
+}
+
+fn unknown_tool(tool: &str) -> ToolOutcome {
+    ToolOutcome::error(ErrorType::UnknownTool, format!("Unknown tool: {tool}"))
+}
+
+fn reject_body(state: &AppState, rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        state.metrics.record_rejected("PayloadTooLarge");
+        return ApiError::PayloadTooLarge(state.body_limit);
+    }
+    state.metrics.record_rejected("InvalidRequest");
+    ApiError::InvalidRequest(format!("Invalid request: {}", rejection.body_text()))
+}
+
+async fn delete_session(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let deleted = state.sandbox.delete_session(&id).await;
+    json_response(
+        StatusCode::OK,
+        &serde_json::json!({"success": true, "deleted_files": deleted}),
+    )
+}
+
+async fn delete_component_session(
+    State(state): State<AppState>,
+    Path((component, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    require_component(&state, &component)?;
+    Ok(delete_session(State(state), Path(id)).await)
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    let names: Vec<String> = state
+        .sandbox
+        .components()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    json_response(
+        StatusCode::OK,
+        &serde_json::json!({"status": "healthy", "components": names}),
+    )
+}
+
+async fn component_health(
+    State(state): State<AppState>,
+    Path(component): Path<String>,
+) -> Result<Response, ApiError> {
+    require_component(&state, &component)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({"status": "healthy", "components": [component]}),
+    ))
+}
+
+async fn components(State(state): State<AppState>) -> Response {
+    let names: Vec<String> = state
+        .sandbox
+        .components()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    json_response(StatusCode::OK, &serde_json::json!({"components": names}))
+}
+
+async fn component_components(
+    State(state): State<AppState>,
+    Path(component): Path<String>,
+) -> Result<Response, ApiError> {
+    require_component(&state, &component)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({"components": [component]}),
+    ))
+}
+
+async fn tools(State(state): State<AppState>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &serde_json::json!({"tools": state.sandbox.tool_definitions()}),
+    )
+}
+
+async fn component_tools(
+    State(state): State<AppState>,
+    Path(component): Path<String>,
+) -> Result<Response, ApiError> {
+    require_component(&state, &component)?;
+    let tools: Vec<_> = state
+        .sandbox
+        .components()
+        .into_iter()
+        .filter(|c| c.name == component)
+        .flat_map(|c| c.tools)
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({"tools": tools}),
+    ))
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn not_found(State(state): State<AppState>, uri: axum::http::Uri) -> ApiError {
+    state.metrics.record_rejected("NotFound");
+    ApiError::NotFound(format!("Not found: {}", uri.path()))
+}
+
+async fn method_not_allowed(
+    State(state): State<AppState>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> Response {
+    state.metrics.record_rejected("MethodNotAllowed");
+    let message = format!("Method {method} is not allowed on {}", uri.path());
+    let body = serde_json::json!({"success": false, "result": message, "error": message, "error_type": "MethodNotAllowed"});
+    json_response(StatusCode::METHOD_NOT_ALLOWED, &body)
+}
+
+fn require_component(state: &AppState, component: &str) -> Result<(), ApiError> {
+    if state.sandbox.has_component(component) {
+        return Ok(());
+    }
+    state.metrics.record_rejected("NotFound");
+    Err(ApiError::NotFound(format!(
+        "Unknown component: {component}"
+    )))
+}
+
+fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+        Err(err) => {
+            tracing::error!("cannot serialise a response: {err}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

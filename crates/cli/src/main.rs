@@ -17,6 +17,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the tool service: the sandbox over the Spin-compatible HTTP API.
+    Serve(cmd::serve::Args),
+    /// Generate a dataset: topics, one agent session per sample, real tool calls.
+    #[command(visible_alias = "start")]
+    Generate(cmd::generate::Args),
+    /// List the sandbox's tools or call one by hand.
+    #[command(subcommand)]
+    Tools(cmd::tools::Command),
     /// Check a config and print what it resolves to.
     Validate(cmd::validate::Args),
     /// Generate (or load) the topic tree/graph of a config and save it as JSONL.
@@ -25,7 +33,8 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    // The service says what it runs on at start-up; the other commands stay quiet.
+    init_tracing(if matches!(cli.command, Command::Serve(_)) { "info" } else { "warn" });
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -35,6 +44,9 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Serve(args) => cmd::serve::run(args).await,
+            Command::Generate(args) => cmd::generate::run(args).await,
+            Command::Tools(command) => cmd::tools::run(command).await,
             Command::Validate(args) => cmd::validate::run(args).await,
             Command::Topics(args) => cmd::topics::run(args).await,
         }
@@ -48,9 +60,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_tracing() {
+fn init_tracing(default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     // Logs go to stderr so stdout stays clean for data and summaries.
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

@@ -36,18 +36,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(path) => (topics::load(path)?, args.out.clone()),
         None => {
             let spec = config.topics_model();
-            let model = weft_llm::build_model(&spec).with_context(|| {
-                format!(
-                    "cannot use {} model `{}` for topics",
-                    spec.provider, spec.model
-                )
-            })?;
+            let model = weft_llm::build_model(&spec)
+                .with_context(|| format!("cannot use {} model `{}` for topics", spec.provider, spec.model))?;
             let settings = TopicSettings::from_config(&config);
             let graph = topics::build_topics(model.as_ref(), &settings).await?;
-            let out = args
-                .out
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(config.topics.save_path()));
+            let out = args.out.clone().unwrap_or_else(|| PathBuf::from(config.topics.save_path()));
             (graph, Some(out))
         }
     };
@@ -57,22 +50,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     print_stdout(&topics::render(&graph))?;
     let paths = graph.paths().len();
     match &save_to {
-        Some(out) => eprintln!(
-            "{paths} topic paths, {} nodes, saved to {}",
-            graph.nodes.len(),
-            out.display()
-        ),
+        Some(out) => {
+            eprintln!("{paths} topic paths, {} nodes, saved to {}", graph.nodes.len(), out.display())
+        }
         None => eprintln!("{paths} topic paths, {} nodes", graph.nodes.len()),
     }
     if graph.failures.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
     for failure in &graph.failures {
-        eprintln!(
-            "failed to expand `{}`: {}",
-            failure.node_path.join(" -> "),
-            failure.error
-        );
+        eprintln!("failed to expand `{}`: {}", failure.node_path.join(" -> "), failure.error);
     }
     Ok(ExitCode::from(1))
 }

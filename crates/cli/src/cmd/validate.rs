@@ -45,8 +45,7 @@ pub struct OverrideArgs {
 }
 
 fn parse_num_samples(text: &str) -> Result<NumSamples, String> {
-    text.parse()
-        .map_err(|e: config::NumSamplesError| e.to_string())
+    text.parse().map_err(|e: config::NumSamplesError| e.to_string())
 }
 
 impl OverrideArgs {

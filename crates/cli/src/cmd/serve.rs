@@ -1,0 +1,65 @@
+//! `weft serve`: the tool service.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::cmd::sandbox::load_sandbox;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000", env = "WEFT_LISTEN")]
+    pub listen: SocketAddr,
+    /// Component manifest (weft.toml); the built-in VFS when absent.
+    #[arg(long, env = "WEFT_MANIFEST")]
+    pub manifest: Option<PathBuf>,
+    /// Largest request body accepted, in bytes (larger ones get 413).
+    #[arg(long, default_value_t = weft_server::DEFAULT_BODY_LIMIT)]
+    pub body_limit: usize,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let sandbox = load_sandbox(args.manifest.as_deref()).await?;
+    for component in sandbox.components() {
+        tracing::info!("component {}: {} tools", component.name, component.tools.len());
+    }
+    for store in sandbox.store_summaries() {
+        tracing::info!("key-value store {store}");
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let local = listener.local_addr().context("listener has no address")?;
+    tracing::info!("weft serve listening on http://{local}");
+    let state = weft_server::AppState::new(sandbox, args.body_limit);
+    weft_server::serve(listener, state, shutdown_signal()).await.context("the server failed")?;
+    tracing::info!("weft serve stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGINT or SIGTERM; requests in flight then finish.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT: finishing requests in flight"),
+        () = terminate => tracing::info!("SIGTERM: finishing requests in flight"),
+    }
+}

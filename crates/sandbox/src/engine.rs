@@ -27,6 +27,8 @@ pub(crate) fn build(pool_size: u32, max_memory_bytes: usize) -> Result<Engine, S
         // is what makes a fresh instance per call cost ~15 µs instead of ~40.
         .linear_memory_keep_resident(2 << 20)
         .table_keep_resident(2 << 20)
+        .async_stack_keep_resident(256 << 10)
+        .decommit_batch_size(16)
         .pagemap_scan(Enabled::Auto);
 
     let mut config = Config::new();

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd;
+mod ui;
 
 #[derive(Parser)]
 #[command(name = "weft", version, about = "Training data for tool-using models, grounded in real execution")]

@@ -1,5 +1,22 @@
 //! Configs, topics, the agent loop, sample assembly and writers.
+//!
+//! The data flow of one sample: [`session::attempt`] opens a sandbox session
+//! seeded with the scenario's files, has the model write the user's request,
+//! and runs the [`agent`] loop (every call really executed); [`assemble`]
+//! turns the transcript into a [`sample::Sample`] in DeepFabric's shape;
+//! [`validate`] checks it; [`pipeline`] retries or writes it through
+//! [`writer::Dataset`]. [`generate::generate`] runs all of it for a config.
 #![deny(missing_docs)]
 
+pub mod agent;
+pub mod assemble;
 pub mod config;
+pub mod generate;
+pub mod ids;
+pub mod pipeline;
+pub mod progress;
+pub mod sample;
+pub mod session;
 pub mod topics;
+pub mod validate;
+pub mod writer;

@@ -1,13 +1,228 @@
-use std::path::PathBuf;
-use std::process::ExitCode;
+//! `weft generate CONFIG` (alias `weft start`): topics, then one agent
+//! session per sample with every tool call really executed, appended to
+//! `output.save_as` as each sample finishes.
+//!
+//! Exit 0 when the file holds exactly `num_samples` samples, 1 when the run
+//! ended short (stopped, or samples failed every attempt — the reasons are
+//! printed and in `<save_as>.failures.jsonl`), 2 for a config or set-up error
+//! (an unreachable tool service included: no LLM call is made before the
+//! tool backend answered its health check).
 
-/// Arguments of `weft generate` (being built).
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::sync::watch;
+use weft_gen::config::Config;
+use weft_gen::generate::{GenerateError, GenerateOptions, GenerateSummary, generate};
+use weft_gen::topics::{self, TopicSettings};
+use weft_llm::{ModelEnv, UsageCounter, build_model_in};
+use weft_protocol::ToolBackend;
+use weft_tools::{HttpBackend, HttpBackendOptions, InProcess};
+
+use super::validate::{OverrideArgs, load_config};
+use crate::ui;
+
+/// Arguments of `weft generate`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The config file.
+    /// The config file (DeepFabric YAML).
     pub config: PathBuf,
+    /// Load topics from this file (DeepFabric tree JSONL or graph JSON) instead of generating them.
+    #[arg(long, value_name = "FILE")]
+    pub topics_load: Option<PathBuf>,
+    /// Continue the dataset at `save_as`: keep its samples, make only the missing ones.
+    /// (Automatic when `output.checkpoint` is set and the file exists.)
+    #[arg(long)]
+    pub resume: bool,
+    /// Write the dataset here instead of `output.save_as`.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Plain line progress on stderr instead of the live dashboard.
+    #[arg(long)]
+    pub no_tui: bool,
+    /// Leave per-call latencies out of the metadata, so that the same seed and
+    /// the same model replies give a byte-identical dataset.
+    #[arg(long)]
+    pub deterministic: bool,
+    /// Seconds in-flight samples may take to finish after Ctrl-C / SIGTERM.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub grace: u64,
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
 }
 
-pub async fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("weft generate is not implemented yet")
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let Some(config) = load_config(&args.config, &args.overrides)? else {
+        return Ok(ExitCode::from(2));
+    };
+    let output = args.output.clone().unwrap_or_else(|| PathBuf::from(&config.output.save_as));
+    let backend = match open_backend(&config).await {
+        Ok(backend) => backend,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let usage = UsageCounter::new();
+    let env = ModelEnv::from_process().with_usage(usage.clone());
+    let spec = config.generation_model();
+    let model = match build_model_in(&spec, &env) {
+        Ok(model) => model,
+        Err(err) => {
+            eprintln!("error: cannot use {} model `{}`: {err}", spec.provider, spec.model);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let resume = args.resume || (config.output.checkpoint.is_some() && output.exists());
+    let paths = match topic_paths(&config, &args, resume, &env).await? {
+        Some(paths) => paths,
+        None => return Ok(ExitCode::from(1)),
+    };
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let stop_tx = Arc::new(stop_tx);
+    spawn_signal_handler(stop_tx.clone());
+    let tui = !args.no_tui && ui::stdout_is_terminal();
+    let display = ui::Display::start(tui, usage.clone(), stop_tx.clone());
+    let options = GenerateOptions {
+        resume,
+        record_latency: !args.deterministic,
+        grace: Duration::from_secs(args.grace),
+        progress: display.sink(),
+        output: Some(output),
+    };
+    let result = generate(&config, model, backend, &paths, options, stop_rx).await;
+    display.finish().await;
+    match result {
+        Ok(summary) => Ok(report(&summary, &usage)),
+        Err(err @ (GenerateError::MissingTools { .. } | GenerateError::Backend(_))) => {
+            eprintln!("error: {err}");
+            Ok(ExitCode::from(2))
+        }
+        Err(err) => Err(err).context("generation failed"),
+    }
+}
+
+/// The backend the config asks for, health-checked.
+async fn open_backend(config: &Config) -> Result<Arc<dyn ToolBackend>, String> {
+    if let Some(tools) = &config.generation.tools
+        && let Some(endpoint) = &tools.spin_endpoint
+    {
+        let mut options = HttpBackendOptions::new(endpoint.clone());
+        options.routes = tools.routes().into_iter().map(|r| (r.tool, r.component)).collect();
+        options.tool_execute_path = tools.tool_execute_path.clone();
+        let backend = HttpBackend::new(options).map_err(|err| err.to_string())?;
+        backend.health().await.map_err(|err| {
+            format!("{err}\n  start it with `weft serve`, or remove `tools.spin_endpoint` to run the sandbox in-process")
+        })?;
+        return Ok(Arc::new(backend));
+    }
+    let sandbox = InProcess::new(weft_sandbox::Manifest::builtin())
+        .await
+        .map_err(|err| format!("cannot start the in-process sandbox: {err}"))?;
+    Ok(Arc::new(sandbox))
+}
+
+/// Topic paths: loaded (`--topics-load`, or the saved file when resuming) or
+/// generated and saved. `None` when generation failed (reported).
+async fn topic_paths(
+    config: &Config,
+    args: &Args,
+    resume: bool,
+    env: &ModelEnv,
+) -> anyhow::Result<Option<Vec<weft_gen::topics::TopicPath>>> {
+    let saved = PathBuf::from(config.topics.save_path());
+    let load_from: Option<&Path> = match &args.topics_load {
+        Some(path) => Some(path),
+        None if resume && saved.exists() => Some(&saved),
+        None => None,
+    };
+    let graph = match load_from {
+        Some(path) => {
+            topics::load(path).with_context(|| format!("cannot load topics from {}", path.display()))?
+        }
+        None => {
+            let spec = config.topics_model();
+            let model = build_model_in(&spec, env)
+                .with_context(|| format!("cannot use {} model `{}` for topics", spec.provider, spec.model))?;
+            let graph = match topics::build_topics(model.as_ref(), &TopicSettings::from_config(config)).await
+            {
+                Ok(graph) => graph,
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    return Ok(None);
+                }
+            };
+            topics::save(&graph, &saved)?;
+            graph
+        }
+    };
+    Ok(Some(graph.paths()))
+}
+
+/// Ctrl-C or SIGTERM: stop starting samples; a second one exits at once.
+fn spawn_signal_handler(stop: Arc<watch::Sender<bool>>) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(err) => {
+                tracing::warn!("cannot listen for SIGTERM: {err}");
+                return;
+            }
+        };
+        for round in 0..2 {
+            #[cfg(unix)]
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            #[cfg(not(unix))]
+            let _ = tokio::signal::ctrl_c().await;
+            if round == 0 {
+                stop.send_replace(true);
+            } else {
+                ui::restore_terminal();
+                eprintln!("interrupted twice: exiting now");
+                std::process::exit(130);
+            }
+        }
+    });
+}
+
+fn report(summary: &GenerateSummary, usage: &UsageCounter) -> ExitCode {
+    let totals = usage.snapshot();
+    eprintln!(
+        "{} of {} samples in {} ({} written now, {} resumed); {} LLM calls, {} tokens",
+        summary.in_file,
+        summary.target,
+        summary.path.display(),
+        summary.report.written,
+        summary.resumed,
+        totals.calls,
+        totals.total_tokens()
+    );
+    if summary.complete() {
+        return ExitCode::SUCCESS;
+    }
+    if summary.report.stopped {
+        eprintln!(
+            "stopped early ({} in flight abandoned); run again with --resume to finish",
+            summary.report.abandoned
+        );
+    }
+    if !summary.report.failures.is_empty() {
+        eprintln!(
+            "{} samples failed every attempt (details in {}):",
+            summary.report.failures.len(),
+            summary.failures_path.display()
+        );
+        for failure in summary.report.failures.iter().take(10) {
+            eprintln!("  sample {}: {}", failure.sample_index, failure.reason);
+        }
+    }
+    ExitCode::from(1)
 }

@@ -1,0 +1,165 @@
+//! A whole generation run over a config: pick the tools, open (or resume)
+//! the dataset, plan the samples, run the pipeline, finish the file.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use weft_llm::ChatModel;
+use weft_protocol::{BackendError, ToolBackend, ToolDefinition};
+
+use crate::assemble::SampleShape;
+use crate::config::Config;
+use crate::pipeline::{RunReport, RunSettings, plan, run};
+use crate::progress::{Event, ProgressSink};
+use crate::session::SampleContext;
+use crate::topics::TopicPath;
+use crate::validate::Rules;
+use crate::writer::{Dataset, WriteError};
+
+/// Why a run could not start or finish writing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GenerateError {
+    /// The tool backend failed (unreachable, cannot list tools).
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// The config names tools the backend does not offer.
+    #[error("the tool backend does not offer {}: it offers {}", .missing.join(", "), .offered.join(", "))]
+    MissingTools {
+        /// Tools the config names that the backend lacks.
+        missing: Vec<String>,
+        /// What it offers.
+        offered: Vec<String>,
+    },
+    /// There are no topic paths to make samples from.
+    #[error("there are no topic paths to generate samples from")]
+    NoTopics,
+    /// Reading or writing the dataset failed.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// How to run, beyond the config.
+#[derive(Clone)]
+pub struct GenerateOptions {
+    /// Continue the dataset at `save_as` instead of starting over.
+    pub resume: bool,
+    /// Record per-call latency in metadata (off: byte-reproducible output).
+    pub record_latency: bool,
+    /// How long in-flight samples may finish after a stop request.
+    pub grace: Duration,
+    /// Where events go.
+    pub progress: ProgressSink,
+    /// Write here instead of `output.save_as`.
+    pub output: Option<PathBuf>,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        Self {
+            resume: false,
+            record_latency: true,
+            grace: Duration::from_secs(10),
+            progress: crate::progress::discard(),
+            output: None,
+        }
+    }
+}
+
+/// What a run ended with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenerateSummary {
+    /// Samples the run had to end with.
+    pub target: u64,
+    /// Samples in the file now.
+    pub in_file: u64,
+    /// Samples found in the file at start (resume).
+    pub resumed: u64,
+    /// What this run did.
+    pub report: RunReport,
+    /// The dataset.
+    pub path: PathBuf,
+    /// The failures file.
+    pub failures_path: PathBuf,
+}
+
+impl GenerateSummary {
+    /// Whether the file holds exactly the samples asked for.
+    pub fn complete(&self) -> bool {
+        self.in_file == self.target
+    }
+}
+
+/// The tools the config names, as the backend defines them, in config order.
+pub async fn select_tools(
+    config: &Config,
+    backend: &dyn ToolBackend,
+) -> Result<Vec<ToolDefinition>, GenerateError> {
+    let Some(tools) = &config.generation.tools else {
+        return Ok(Vec::new());
+    };
+    let routes = tools.routes();
+    if routes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let offered = backend.tools().await?;
+    let mut selected = Vec::new();
+    let mut missing = Vec::new();
+    for route in routes {
+        match offered.iter().find(|tool| tool.name == route.tool) {
+            Some(tool) if !selected.iter().any(|t: &ToolDefinition| t.name == tool.name) => {
+                selected.push(tool.clone())
+            }
+            Some(_) => {}
+            None => missing.push(route.tool),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(GenerateError::MissingTools {
+            missing,
+            offered: offered.into_iter().map(|t| t.name).collect(),
+        });
+    }
+    Ok(selected)
+}
+
+/// Runs generation for `config` over `paths`.
+pub async fn generate(
+    config: &Config,
+    model: Arc<dyn ChatModel>,
+    backend: Arc<dyn ToolBackend>,
+    paths: &[TopicPath],
+    options: GenerateOptions,
+    stop: watch::Receiver<bool>,
+) -> Result<GenerateSummary, GenerateError> {
+    if paths.is_empty() {
+        return Err(GenerateError::NoTopics);
+    }
+    let tools = select_tools(config, backend.as_ref()).await?;
+    let agent = !tools.is_empty();
+    let ctx = SampleContext::from_config(config, model, backend, tools, options.progress.clone());
+    let settings = RunSettings {
+        batch_size: config.output.batch_size as usize,
+        sample_retries: config.generation.sample_retries,
+        rules: Rules {
+            max_per_query: ctx.agent.max_per_query,
+            min_tool_calls: if agent { config.generation.conversation.min_tool_calls.max(1) } else { 0 },
+        },
+        shape: SampleShape::from_config(config, options.record_latency),
+        grace: options.grace,
+    };
+    let target = config.output.num_samples.resolve(paths.len() as u64);
+    let path = options.output.clone().unwrap_or_else(|| PathBuf::from(&config.output.save_as));
+    let (mut dataset, done) =
+        if options.resume { Dataset::resume(&path)? } else { (Dataset::create(&path)?, BTreeSet::new()) };
+    let resumed = done.iter().filter(|index| **index < target).count() as u64;
+    (options.progress)(Event::Planned { total: target, done: resumed });
+    let jobs = plan(paths, target, &done);
+    let failures_path = dataset.failures_path().to_owned();
+    let report = run(Arc::new(ctx), Arc::new(settings), jobs, &mut dataset, stop).await?;
+    let in_file = if report.stopped { resumed + report.written } else { dataset.finish(target)? };
+    Ok(GenerateSummary { target, in_file, resumed, report, path, failures_path })
+}

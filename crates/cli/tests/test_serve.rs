@@ -39,7 +39,7 @@ fn serve_answers_then_stops_cleanly_on_sigterm() {
     let addr = loop {
         let line = lines.next().expect("serve logs its address").expect("utf-8");
         startup.push(line.clone());
-        if let Some(url) = line.split("listening on http://").nth(1) {
+        if let Some(url) = line.split("listening on http://").nth(1).and_then(|rest| rest.split_whitespace().next()) {
             break url.trim().to_owned();
         }
     };

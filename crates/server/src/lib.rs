@@ -20,6 +20,7 @@
 mod error;
 mod metrics;
 mod routes;
+mod workers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use std::sync::Arc;
 pub use metrics::Metrics;
 pub use routes::app;
 use weft_sandbox::Sandbox;
+pub use workers::Workers;
 
 /// Largest request body accepted unless configured otherwise.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
@@ -42,11 +44,7 @@ pub struct AppState {
 impl AppState {
     /// State for serving `sandbox` with the given body cap.
     pub fn new(sandbox: Sandbox, body_limit: usize) -> Self {
-        Self {
-            sandbox,
-            metrics: Arc::new(Metrics::new()),
-            body_limit,
-        }
+        Self { sandbox, metrics: Arc::new(Metrics::new()), body_limit }
     }
 }
 
@@ -58,10 +56,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let router = app(state);
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -8,9 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Upper bounds of the latency buckets, in seconds.
-const BUCKETS: [f64; 12] = [
-    0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.05, 0.25, 1.0,
-];
+const BUCKETS: [f64; 12] =
+    [0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.05, 0.25, 1.0];
 
 /// Counters of a running service.
 #[derive(Debug, Default)]
@@ -53,9 +52,7 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        out.push_str(
-            "# HELP weft_tool_calls_total Tool calls executed, by component, tool and outcome.\n",
-        );
+        out.push_str("# HELP weft_tool_calls_total Tool calls executed, by component, tool and outcome.\n");
         out.push_str("# TYPE weft_tool_calls_total counter\n");
         if let Ok(calls) = self.calls.lock() {
             for ((component, tool, outcome), count) in calls.iter() {
@@ -68,31 +65,26 @@ impl Metrics {
                 );
             }
         }
-        out.push_str("# HELP weft_requests_rejected_total Requests refused before execution, by error_type.\n");
+        out.push_str(
+            "# HELP weft_requests_rejected_total Requests refused before execution, by error_type.\n",
+        );
         out.push_str("# TYPE weft_requests_rejected_total counter\n");
         if let Ok(rejected) = self.rejected.lock() {
             for (kind, count) in rejected.iter() {
-                let _ = writeln!(
-                    out,
-                    "weft_requests_rejected_total{{error_type=\"{kind}\"}} {count}"
-                );
+                let _ = writeln!(out, "weft_requests_rejected_total{{error_type=\"{kind}\"}} {count}");
             }
         }
-        out.push_str("# HELP weft_tool_call_duration_seconds Time to execute one tool call in the sandbox.\n");
+        out.push_str(
+            "# HELP weft_tool_call_duration_seconds Time to execute one tool call in the sandbox.\n",
+        );
         out.push_str("# TYPE weft_tool_call_duration_seconds histogram\n");
         let mut cumulative = 0;
         for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
             cumulative += bucket.load(Ordering::Relaxed);
-            let _ = writeln!(
-                out,
-                "weft_tool_call_duration_seconds_bucket{{le=\"{bound}\"}} {cumulative}"
-            );
+            let _ = writeln!(out, "weft_tool_call_duration_seconds_bucket{{le=\"{bound}\"}} {cumulative}");
         }
         let count = self.latency_count.load(Ordering::Relaxed);
-        let _ = writeln!(
-            out,
-            "weft_tool_call_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
-        );
+        let _ = writeln!(out, "weft_tool_call_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
         let sum = self.latency_sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
         let _ = writeln!(out, "weft_tool_call_duration_seconds_sum {sum}");
         let _ = writeln!(out, "weft_tool_call_duration_seconds_count {count}");
@@ -101,8 +93,5 @@ impl Metrics {
 }
 
 fn escape(label: &str) -> String {
-    label
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }

@@ -27,10 +27,7 @@ pub fn app(state: AppState) -> Router {
         .route("/execute", post(execute_routed))
         .route("/session/{id}", delete(delete_session))
         .route("/{component}/execute", post(execute_component))
-        .route(
-            "/{component}/session/{id}",
-            delete(delete_component_session),
-        )
+        .route("/{component}/session/{id}", delete(delete_component_session))
         .route("/{component}/health", get(component_health))
         .route("/{component}/components", get(component_components))
         .route("/{component}/tools", get(component_tools))
@@ -55,9 +52,7 @@ async fn execute_component(
 ) -> Result<Response, ApiError> {
     if !state.sandbox.has_component(&component) {
         state.metrics.record_rejected("NotFound");
-        return Err(ApiError::NotFound(format!(
-            "Unknown component: {component}"
-        )));
+        return Err(ApiError::NotFound(format!("Unknown component: {component}")));
     }
     execute(&state, Some(&component), body).await
 }
@@ -81,32 +76,18 @@ async fn execute(
     })?;
     if request.session_id.is_empty() {
         state.metrics.record_rejected("InvalidRequest");
-        return Err(ApiError::InvalidRequest(
-            "Invalid request: session_id must not be empty".into(),
-        ));
+        return Err(ApiError::InvalidRequest("Invalid request: session_id must not be empty".into()));
     }
     let args = request.args.map_or("{}", RawValue::get);
     let started = Instant::now();
     let (outcome, routed_to) = match component {
         Some(component) => {
-            let outcome = state
-                .sandbox
-                .execute_in(component, &request.session_id, &request.tool, args)
-                .await;
-            (
-                outcome.unwrap_or_else(|| unknown_tool(&request.tool)),
-                component,
-            )
+            let outcome = state.sandbox.execute_in(component, &request.session_id, &request.tool, args).await;
+            (outcome.unwrap_or_else(|| unknown_tool(&request.tool)), component)
         }
         None => {
             let routed = state.sandbox.component_of(&request.tool).unwrap_or("-");
-            (
-                state
-                    .sandbox
-                    .execute(&request.session_id, &request.tool, args)
-                    .await,
-                routed,
-            )
+            (state.sandbox.execute(&request.session_id, &request.tool, args).await, routed)
         }
     };
     // Unknown names come from clients: keep them out of metric labels.
@@ -114,9 +95,7 @@ async fn execute(
         Some(ErrorType::UnknownTool) => "<unknown>",
         _ => request.tool.as_str(),
     };
-    state
-        .metrics
-        .record_call(routed_to, tool_label, outcome.label(), started.elapsed());
+    state.metrics.record_call(routed_to, tool_label, outcome.label(), started.elapsed());
     Ok(json_response(StatusCode::OK, &outcome))
 }
 
@@ -135,10 +114,7 @@ fn reject_body(state: &AppState, rejection: BytesRejection) -> ApiError {
 
 async fn delete_session(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let deleted = state.sandbox.delete_session(&id).await;
-    json_response(
-        StatusCode::OK,
-        &serde_json::json!({"success": true, "deleted_files": deleted}),
-    )
+    json_response(StatusCode::OK, &serde_json::json!({"success": true, "deleted_files": deleted}))
 }
 
 async fn delete_component_session(
@@ -150,16 +126,8 @@ async fn delete_component_session(
 }
 
 async fn health(State(state): State<AppState>) -> Response {
-    let names: Vec<String> = state
-        .sandbox
-        .components()
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
-    json_response(
-        StatusCode::OK,
-        &serde_json::json!({"status": "healthy", "components": names}),
-    )
+    let names: Vec<String> = state.sandbox.components().into_iter().map(|c| c.name).collect();
+    json_response(StatusCode::OK, &serde_json::json!({"status": "healthy", "components": names}))
 }
 
 async fn component_health(
@@ -167,19 +135,11 @@ async fn component_health(
     Path(component): Path<String>,
 ) -> Result<Response, ApiError> {
     require_component(&state, &component)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &serde_json::json!({"status": "healthy", "components": [component]}),
-    ))
+    Ok(json_response(StatusCode::OK, &serde_json::json!({"status": "healthy", "components": [component]})))
 }
 
 async fn components(State(state): State<AppState>) -> Response {
-    let names: Vec<String> = state
-        .sandbox
-        .components()
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
+    let names: Vec<String> = state.sandbox.components().into_iter().map(|c| c.name).collect();
     json_response(StatusCode::OK, &serde_json::json!({"components": names}))
 }
 
@@ -188,17 +148,11 @@ async fn component_components(
     Path(component): Path<String>,
 ) -> Result<Response, ApiError> {
     require_component(&state, &component)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &serde_json::json!({"components": [component]}),
-    ))
+    Ok(json_response(StatusCode::OK, &serde_json::json!({"components": [component]})))
 }
 
 async fn tools(State(state): State<AppState>) -> Response {
-    json_response(
-        StatusCode::OK,
-        &serde_json::json!({"tools": state.sandbox.tool_definitions()}),
-    )
+    json_response(StatusCode::OK, &serde_json::json!({"tools": state.sandbox.tool_definitions()}))
 }
 
 async fn component_tools(
@@ -213,18 +167,11 @@ async fn component_tools(
         .filter(|c| c.name == component)
         .flat_map(|c| c.tools)
         .collect();
-    Ok(json_response(
-        StatusCode::OK,
-        &serde_json::json!({"tools": tools}),
-    ))
+    Ok(json_response(StatusCode::OK, &serde_json::json!({"tools": tools})))
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
 }
 
 async fn not_found(State(state): State<AppState>, uri: axum::http::Uri) -> ApiError {
@@ -248,9 +195,7 @@ fn require_component(state: &AppState, component: &str) -> Result<(), ApiError> 
         return Ok(());
     }
     state.metrics.record_rejected("NotFound");
-    Err(ApiError::NotFound(format!(
-        "Unknown component: {component}"
-    )))
+    Err(ApiError::NotFound(format!("Unknown component: {component}")))
 }
 
 fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {

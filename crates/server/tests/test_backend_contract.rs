@@ -8,12 +8,8 @@ use weft_tools::{HttpBackend, HttpBackendOptions, InProcess};
 
 fn seed() -> ScenarioSeed {
     let mut seed = ScenarioSeed::default();
-    seed.files.insert(
-        "main.py".into(),
-        "def greet(name):\n    return f\"Hello, {name}!\"\n".into(),
-    );
-    seed.files
-        .insert("config.json".into(), "{\"debug\": true}\n".into());
+    seed.files.insert("main.py".into(), "def greet(name):\n    return f\"Hello, {name}!\"\n".into());
+    seed.files.insert("config.json".into(), "{\"debug\": true}\n".into());
     seed
 }
 
@@ -23,66 +19,31 @@ fn call(name: &str, args: serde_json::Value) -> ToolCall {
 
 async fn contract(backend: &dyn ToolBackend) {
     backend.health().await.expect("healthy");
-    let names: Vec<String> = backend
-        .tools()
-        .await
-        .expect("tools")
-        .into_iter()
-        .map(|t| t.name)
-        .collect();
+    let names: Vec<String> = backend.tools().await.expect("tools").into_iter().map(|t| t.name).collect();
     assert!(names.iter().any(|n| n == "read_file"), "{names:?}");
 
     let a = backend.open_session(&seed()).await.expect("session a");
-    let b = backend
-        .open_session(&ScenarioSeed::default())
-        .await
-        .expect("session b");
+    let b = backend.open_session(&ScenarioSeed::default()).await.expect("session b");
     assert_ne!(a, b);
 
-    let listing = backend
-        .execute(&a, &call("list_files", serde_json::json!({})))
-        .await;
+    let listing = backend.execute(&a, &call("list_files", serde_json::json!({}))).await;
     assert_eq!(listing.result, r#"["config.json","main.py"]"#);
-    let read = backend
-        .execute(
-            &a,
-            &call("read_file", serde_json::json!({"file_path": "config.json"})),
-        )
-        .await;
-    assert_eq!(
-        (read.success, read.result.as_str()),
-        (true, "{\"debug\": true}\n")
-    );
-    let denied = backend
-        .execute(
-            &a,
-            &call("read_file", serde_json::json!({"file_path": "/etc/passwd"})),
-        )
-        .await;
-    assert_eq!(
-        (denied.label(), denied.result.as_str()),
-        ("PermissionDenied", "Access denied: /etc/passwd")
-    );
-    let unknown = backend
-        .execute(&a, &call("teleport", serde_json::json!({})))
-        .await;
+    let read = backend.execute(&a, &call("read_file", serde_json::json!({"file_path": "config.json"}))).await;
+    assert_eq!((read.success, read.result.as_str()), (true, "{\"debug\": true}\n"));
+    let denied =
+        backend.execute(&a, &call("read_file", serde_json::json!({"file_path": "/etc/passwd"}))).await;
+    assert_eq!((denied.label(), denied.result.as_str()), ("PermissionDenied", "Access denied: /etc/passwd"));
+    let unknown = backend.execute(&a, &call("teleport", serde_json::json!({}))).await;
     assert_eq!(unknown.label(), "UnknownTool");
 
     // Isolation: b sees none of a's files.
-    let empty = backend
-        .execute(&b, &call("list_files", serde_json::json!({})))
-        .await;
+    let empty = backend.execute(&b, &call("list_files", serde_json::json!({}))).await;
     assert_eq!(empty.result, "[]");
 
     // Closing drops the files; closing twice is harmless.
     backend.close_session(&a).await;
     backend.close_session(&a).await;
-    let gone = backend
-        .execute(
-            &a,
-            &call("read_file", serde_json::json!({"file_path": "main.py"})),
-        )
-        .await;
+    let gone = backend.execute(&a, &call("read_file", serde_json::json!({"file_path": "main.py"}))).await;
     assert_eq!(gone.label(), "FileNotFound");
 
     // A seed that cannot be written is an error naming the file.
@@ -99,50 +60,30 @@ async fn contract(backend: &dyn ToolBackend) {
 
 #[tokio::test]
 async fn in_process_backend_keeps_the_contract() {
-    let sandbox = InProcess::new(weft_sandbox::Manifest::builtin())
-        .await
-        .expect("loads");
+    let sandbox = InProcess::new(weft_sandbox::Manifest::builtin()).await.expect("loads");
     contract(&sandbox).await;
 }
 
 #[tokio::test]
 async fn http_backend_keeps_the_contract() {
     let (addr, _stop) = common::spawn(common::state().await).await;
-    let backend =
-        HttpBackend::new(HttpBackendOptions::new(format!("http://{addr}"))).expect("client");
+    let backend = HttpBackend::new(HttpBackendOptions::new(format!("http://{addr}"))).expect("client");
     contract(&backend).await;
 }
 
 #[tokio::test]
 async fn an_unreachable_endpoint_is_unavailable_not_a_tool_error() {
     // Bind and drop to find a port nothing listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let backend = HttpBackend::new(HttpBackendOptions::new(format!("http://127.0.0.1:{port}")))
-        .expect("client");
-    assert!(matches!(
-        backend.health().await,
-        Err(BackendError::Unavailable { .. })
-    ));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let backend =
+        HttpBackend::new(HttpBackendOptions::new(format!("http://127.0.0.1:{port}"))).expect("client");
+    assert!(matches!(backend.health().await, Err(BackendError::Unavailable { .. })));
     let mut seeded = ScenarioSeed::default();
     seeded.files.insert("a".into(), "b".into());
-    assert!(matches!(
-        backend.open_session(&seeded).await,
-        Err(BackendError::Unavailable { .. })
-    ));
+    assert!(matches!(backend.open_session(&seeded).await, Err(BackendError::Unavailable { .. })));
     let outcome = backend
-        .execute(
-            &weft_protocol::SessionId::new("s"),
-            &call("list_files", serde_json::json!({})),
-        )
+        .execute(&weft_protocol::SessionId::new("s"), &call("list_files", serde_json::json!({})))
         .await;
     assert_eq!(outcome.label(), "HTTPError");
-    assert!(
-        outcome.result.starts_with("HTTP error:"),
-        "{}",
-        outcome.result
-    );
+    assert!(outcome.result.starts_with("HTTP error:"), "{}", outcome.result);
 }

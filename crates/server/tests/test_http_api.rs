@@ -12,13 +12,9 @@ async fn execute_answers_the_spin_envelope() {
     let body = json!({"session_id": "s1", "tool": "write_file", "args": {"file_path": "hello.txt", "content": "Hello, World!"}});
     let (status, reply) = send(&st, Method::POST, "/vfs/execute", body.to_string()).await;
     assert_eq!(status, 200);
-    assert_eq!(
-        reply,
-        json!({"success": true, "result": "Successfully wrote 13 bytes to hello.txt"})
-    );
+    assert_eq!(reply, json!({"success": true, "result": "Successfully wrote 13 bytes to hello.txt"}));
 
-    let body =
-        json!({"session_id": "s1", "tool": "read_file", "args": {"file_path": "/etc/passwd"}});
+    let body = json!({"session_id": "s1", "tool": "read_file", "args": {"file_path": "/etc/passwd"}});
     let (status, reply) = send(&st, Method::POST, "/vfs/execute", body.to_string()).await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -32,10 +28,7 @@ async fn root_execute_routes_by_tool_name() {
     let st = state().await;
     let body = json!({"session_id": "s", "tool": "list_files", "args": {}});
     let (status, reply) = send(&st, Method::POST, "/execute", body.to_string()).await;
-    assert_eq!(
-        (status, reply),
-        (200, json!({"success": true, "result": "[]"}))
-    );
+    assert_eq!((status, reply), (200, json!({"success": true, "result": "[]"})));
     let body = json!({"session_id": "s", "tool": "launch_rocket", "args": {}});
     let (_, reply) = send(&st, Method::POST, "/execute", body.to_string()).await;
     assert_eq!(
@@ -47,13 +40,8 @@ async fn root_execute_routes_by_tool_name() {
 #[tokio::test]
 async fn missing_args_mean_no_arguments() {
     let st = state().await;
-    let (_, reply) = send(
-        &st,
-        Method::POST,
-        "/vfs/execute",
-        r#"{"session_id":"s","tool":"list_files"}"#,
-    )
-    .await;
+    let (_, reply) =
+        send(&st, Method::POST, "/vfs/execute", r#"{"session_id":"s","tool":"list_files"}"#).await;
     assert_eq!(reply, json!({"success": true, "result": "[]"}));
 }
 
@@ -71,25 +59,15 @@ async fn malformed_requests_are_400_invalid_request() {
         assert_eq!(status, 400, "{body:?} -> {reply}");
         assert_eq!(reply["error_type"], "InvalidRequest", "{body:?}");
         assert_eq!(reply["success"], false);
-        assert!(
-            reply["result"]
-                .as_str()
-                .is_some_and(|r| r.starts_with("Invalid request")),
-            "{reply}"
-        );
+        assert!(reply["result"].as_str().is_some_and(|r| r.starts_with("Invalid request")), "{reply}");
     }
 }
 
 #[tokio::test]
 async fn unknown_components_and_routes_are_404() {
     let st = state().await;
-    let (status, reply) = send(
-        &st,
-        Method::POST,
-        "/nope/execute",
-        r#"{"session_id":"s","tool":"x","args":{}}"#,
-    )
-    .await;
+    let (status, reply) =
+        send(&st, Method::POST, "/nope/execute", r#"{"session_id":"s","tool":"x","args":{}}"#).await;
     assert_eq!(status, 404);
     insta::assert_json_snapshot!(reply, @r#"
     {
@@ -100,44 +78,31 @@ async fn unknown_components_and_routes_are_404() {
     }
     "#);
     let (status, reply) = send(&st, Method::GET, "/nope/health", "").await;
-    assert_eq!(
-        (status, reply["error_type"].as_str()),
-        (404, Some("NotFound"))
-    );
+    assert_eq!((status, reply["error_type"].as_str()), (404, Some("NotFound")));
     let (status, reply) = send(&st, Method::GET, "/a/b/c/d", "").await;
-    assert_eq!(
-        (status, reply["error_type"].as_str()),
-        (404, Some("NotFound"))
-    );
+    assert_eq!((status, reply["error_type"].as_str()), (404, Some("NotFound")));
 }
 
 #[tokio::test]
 async fn wrong_methods_are_405() {
     let st = state().await;
     let (status, reply) = send(&st, Method::GET, "/vfs/execute", "").await;
-    assert_eq!(
-        (status, reply["error_type"].as_str()),
-        (405, Some("MethodNotAllowed"))
-    );
+    assert_eq!((status, reply["error_type"].as_str()), (405, Some("MethodNotAllowed")));
 }
 
 #[tokio::test]
 async fn oversize_bodies_are_413() {
     let st = weft_server::AppState::new(
-        weft_sandbox::Sandbox::new(weft_sandbox::Manifest::builtin())
-            .await
-            .expect("loads"),
+        weft_sandbox::Sandbox::new(weft_sandbox::Manifest::builtin()).await.expect("loads"),
         1024,
     );
     let content = "x".repeat(2048);
-    let body = json!({"session_id": "s", "tool": "write_file", "args": {"file_path": "big", "content": content}});
+    let body =
+        json!({"session_id": "s", "tool": "write_file", "args": {"file_path": "big", "content": content}});
     let (status, reply) = send(&st, Method::POST, "/vfs/execute", body.to_string()).await;
     assert_eq!(status, 413);
     assert_eq!(reply["error_type"], "PayloadTooLarge");
-    assert_eq!(
-        reply["result"],
-        "Request body exceeds the limit of 1024 bytes"
-    );
+    assert_eq!(reply["result"], "Request body exceeds the limit of 1024 bytes");
 }
 
 #[tokio::test]
@@ -149,18 +114,10 @@ async fn sessions_are_deleted_by_either_route() {
             send(&st, Method::POST, "/vfs/execute", body.to_string()).await;
         }
         let (status, reply) = send(&st, Method::DELETE, route, "").await;
-        assert_eq!(
-            (status, reply),
-            (200, json!({"success": true, "deleted_files": 2})),
-            "route {i}"
-        );
-        let (_, listing) = send(
-            &st,
-            Method::POST,
-            "/vfs/execute",
-            r#"{"session_id":"s9","tool":"list_files","args":{}}"#,
-        )
-        .await;
+        assert_eq!((status, reply), (200, json!({"success": true, "deleted_files": 2})), "route {i}");
+        let (_, listing) =
+            send(&st, Method::POST, "/vfs/execute", r#"{"session_id":"s9","tool":"list_files","args":{}}"#)
+                .await;
         assert_eq!(listing["result"], "[]");
     }
     let (status, _) = send(&st, Method::DELETE, "/nope/session/s9", "").await;
@@ -178,14 +135,8 @@ async fn health_components_and_tools() {
         send(&st, Method::GET, "/vfs/health", "").await,
         (200, json!({"status": "healthy", "components": ["vfs"]}))
     );
-    assert_eq!(
-        send(&st, Method::GET, "/components", "").await,
-        (200, json!({"components": ["vfs"]}))
-    );
-    assert_eq!(
-        send(&st, Method::GET, "/vfs/components", "").await,
-        (200, json!({"components": ["vfs"]}))
-    );
+    assert_eq!(send(&st, Method::GET, "/components", "").await, (200, json!({"components": ["vfs"]})));
+    assert_eq!(send(&st, Method::GET, "/vfs/components", "").await, (200, json!({"components": ["vfs"]})));
     let (status, tools) = send(&st, Method::GET, "/vfs/tools", "").await;
     assert_eq!(status, 200);
     insta::assert_json_snapshot!(tools["tools"][0], @r#"
@@ -221,20 +172,9 @@ async fn metrics_count_calls_by_tool_and_error_type() {
         r#"{"session_id":"s","tool":"read_file","args":{"file_path":"missing"}}"#,
     )
     .await;
-    send(
-        &st,
-        Method::POST,
-        "/vfs/execute",
-        r#"{"session_id":"s","tool":"list_files","args":{}}"#,
-    )
-    .await;
-    send(
-        &st,
-        Method::POST,
-        "/vfs/execute",
-        r#"{"session_id":"s","tool":"no_such_tool_1234","args":{}}"#,
-    )
-    .await;
+    send(&st, Method::POST, "/vfs/execute", r#"{"session_id":"s","tool":"list_files","args":{}}"#).await;
+    send(&st, Method::POST, "/vfs/execute", r#"{"session_id":"s","tool":"no_such_tool_1234","args":{}}"#)
+        .await;
     send(&st, Method::POST, "/vfs/execute", "{bad").await;
     let (status, text) = send(&st, Method::GET, "/metrics", "").await;
     assert_eq!(status, 200);
@@ -246,25 +186,11 @@ async fn metrics_count_calls_by_tool_and_error_type() {
         "{text}"
     );
     assert!(
-        text.contains(
-            r#"weft_tool_calls_total{component="vfs",tool="list_files",error_type="success"} 1"#
-        ),
+        text.contains(r#"weft_tool_calls_total{component="vfs",tool="list_files",error_type="success"} 1"#),
         "{text}"
     );
-    assert!(
-        text.contains(r#"tool="<unknown>",error_type="UnknownTool"} 1"#),
-        "{text}"
-    );
-    assert!(
-        !text.contains("no_such_tool_1234"),
-        "client-chosen names must not become labels"
-    );
-    assert!(
-        text.contains(r#"weft_requests_rejected_total{error_type="InvalidRequest"} 1"#),
-        "{text}"
-    );
-    assert!(
-        text.contains("weft_tool_call_duration_seconds_count 3"),
-        "{text}"
-    );
+    assert!(text.contains(r#"tool="<unknown>",error_type="UnknownTool"} 1"#), "{text}");
+    assert!(!text.contains("no_such_tool_1234"), "client-chosen names must not become labels");
+    assert!(text.contains(r#"weft_requests_rejected_total{error_type="InvalidRequest"} 1"#), "{text}");
+    assert!(text.contains("weft_tool_call_duration_seconds_count 3"), "{text}");
 }

@@ -19,6 +19,10 @@ pub struct Args {
     /// Largest request body accepted, in bytes (larger ones get 413).
     #[arg(long, default_value_t = weft_server::DEFAULT_BODY_LIMIT)]
     pub body_limit: usize,
+    /// Server threads, each with its own runtime and listener (SO_REUSEPORT);
+    /// defaults to the number of cores.
+    #[arg(long, env = "WEFT_WORKERS")]
+    pub workers: Option<usize>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -29,13 +33,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     for store in sandbox.store_summaries() {
         tracing::info!("key-value store {store}");
     }
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let local = listener.local_addr().context("listener has no address")?;
-    tracing::info!("weft serve listening on http://{local}");
+    let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let state = weft_server::AppState::new(sandbox, args.body_limit);
-    weft_server::serve(listener, state, shutdown_signal()).await.context("the server failed")?;
+    let server = weft_server::Workers::spawn(args.listen, workers, state)
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    tracing::info!("weft serve listening on http://{} ({workers} workers)", server.local_addr());
+    shutdown_signal().await;
+    tokio::task::spawn_blocking(move || server.shutdown()).await.context("shutdown")?.context("the server failed")?;
     tracing::info!("weft serve stopped");
     Ok(ExitCode::SUCCESS)
 }

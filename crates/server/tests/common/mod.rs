@@ -10,9 +10,7 @@ use weft_sandbox::{Manifest, Sandbox};
 use weft_server::{AppState, DEFAULT_BODY_LIMIT};
 
 pub async fn state() -> AppState {
-    let sandbox = Sandbox::new(Manifest::builtin())
-        .await
-        .expect("built-in manifest loads");
+    let sandbox = Sandbox::new(Manifest::builtin()).await.expect("built-in manifest loads");
     AppState::new(sandbox, DEFAULT_BODY_LIMIT)
 }
 
@@ -29,28 +27,17 @@ pub async fn send(
         .header("content-type", "application/json")
         .body(body.into())
         .expect("request");
-    let response = weft_server::app(state.clone())
-        .oneshot(request)
-        .await
-        .expect("infallible");
+    let response = weft_server::app(state.clone()).oneshot(request).await.expect("infallible");
     let status = response.status().as_u16();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-        serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
-    });
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     (status, json)
 }
 
 /// Binds 127.0.0.1:0 and serves until the returned sender is dropped.
 pub async fn spawn(state: AppState) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {

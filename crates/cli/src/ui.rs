@@ -1,10 +1,12 @@
-//! How a run shows its progress: plain lines on stderr, or (on a terminal)
-//! a live dashboard.
+//! How a run shows its progress: on a terminal, a live ratatui dashboard;
+//! otherwise (or with `--no-tui`) plain lines on stderr.
 
+mod dashboard;
 mod plain;
 
 use std::io::IsTerminal;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use tokio::sync::watch;
 use weft_gen::progress::ProgressSink;
@@ -15,26 +17,46 @@ pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
 
-/// Puts the terminal back the way it was (after a dashboard), if needed.
-pub fn restore_terminal() {}
+/// Puts the terminal back the way it was, when a dashboard holds it.
+pub fn restore_terminal() {
+    if dashboard::ACTIVE.load(Ordering::SeqCst) {
+        ratatui::restore();
+    }
+}
 
 /// The progress display of one run.
-pub struct Display {
-    plain: Arc<plain::Plain>,
+pub enum Display {
+    /// Lines on stderr.
+    Plain(Arc<plain::Plain>),
+    /// The dashboard.
+    Tui(dashboard::Dashboard),
 }
 
 impl Display {
     /// Starts the display (`tui`: the dashboard; else plain lines).
-    pub fn start(_tui: bool, usage: UsageCounter, _stop: Arc<watch::Sender<bool>>) -> Self {
-        Self { plain: Arc::new(plain::Plain::new(usage)) }
+    pub fn start(tui: bool, usage: UsageCounter, stop: Arc<watch::Sender<bool>>) -> Self {
+        if tui {
+            Display::Tui(dashboard::Dashboard::start(usage, stop))
+        } else {
+            Display::Plain(Arc::new(plain::Plain::new(usage)))
+        }
     }
 
     /// Where the run sends its events.
     pub fn sink(&self) -> ProgressSink {
-        let plain = self.plain.clone();
-        Arc::new(move |event| plain.show(&event))
+        match self {
+            Display::Plain(plain) => {
+                let plain = plain.clone();
+                Arc::new(move |event| plain.show(&event))
+            }
+            Display::Tui(dashboard) => dashboard.sink(),
+        }
     }
 
-    /// Ends the display.
-    pub async fn finish(self) {}
+    /// Ends the display (the dashboard gives the terminal back).
+    pub async fn finish(self) {
+        if let Display::Tui(dashboard) = self {
+            let _ = tokio::task::spawn_blocking(move || dashboard.finish()).await;
+        }
+    }
 }

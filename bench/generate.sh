@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Whole-process benchmark of `weft generate` against the fake OpenAI-compatible
+# server (crates/bench, `fake-llm`) on loopback. No network, no key.
+#
+# Each sample costs 5 LLM requests and 5 real tool calls (in-process sandbox).
+# Prints: CPU per sample at zero LLM latency, wall time for 100 samples with
+# batch 16 at 50 ms latency, peak RSS (/usr/bin/time -v), start-up time.
+#
+#   bench/generate.sh            # defaults
+#   CPU_SAMPLES=2000 bench/generate.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CPU_SAMPLES=${CPU_SAMPLES:-1000}
+cargo build --release -q -p weft-cli -p weft-bench
+WEFT=$PWD/target/release/weft
+FAKE=$PWD/target/release/fake-llm
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+start_fake() { # latency_ms -> sets FAKE_URL
+  "$FAKE" 0 "$1" > "$WORK/fake-$1.out" &
+  PIDS+=($!)
+  for _ in $(seq 100); do
+    if grep -q listening "$WORK/fake-$1.out" 2>/dev/null; then break; fi
+    sleep 0.02
+  done
+  FAKE_URL="http://$(awk '{print $3}' "$WORK/fake-$1.out")/v1"
+}
+
+write_config() { # url samples batch -> $WORK/config.yaml
+  cat > "$WORK/config.yaml" <<YAML
+llm: {provider: openai, model: fake, base_url: "$1"}
+topics: {prompt: Files, depth: 2, degree: 10, save_as: "$WORK/topics.jsonl"}
+generation:
+  system_prompt: You help with files.
+  conversation: {type: cot, reasoning_style: agent}
+  tools:
+    components: {builtin: [read_file, write_file, list_files]}
+    max_per_query: 2
+    scenario_seed: {files: {config.json: '{"debug": true}', app.py: 'print(1)'}}
+output: {num_samples: $2, batch_size: $3, save_as: "$WORK/data.jsonl"}
+YAML
+}
+
+for i in $(seq 0 99); do echo "{\"path\": [\"Files\", \"Chore $i\"]}"; done > "$WORK/topics.jsonl"
+
+measure() { # label args... ; prints wall user sys maxrss
+  /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.txt" "$WEFT" generate "$WORK/config.yaml" --no-tui \
+    --topics-load "$WORK/topics.jsonl" "$@" 2> "$WORK/stderr.txt" || { cat "$WORK/stderr.txt"; exit 1; }
+  read -r WALL USER SYS RSS < <(tail -1 "$WORK/time.txt")
+  LINES=$(wc -l < "$WORK/data.jsonl")
+}
+
+start_fake 0
+write_config "$FAKE_URL" "$CPU_SAMPLES" 16
+measure
+CPU_MS=$(echo "($USER + $SYS) * 1000 / $LINES" | bc -l)
+printf 'zero-latency LLM: %d samples in %.2f s wall, CPU %.3f ms/sample (user %.2f s + sys %.2f s), peak RSS %.1f MB\n' \
+  "$LINES" "$WALL" "$CPU_MS" "$USER" "$SYS" "$(echo "$RSS / 1024" | bc -l)"
+
+start_fake 50
+write_config "$FAKE_URL" 100 16
+measure
+printf '50 ms LLM latency: %d samples, batch 16, in %.2f s wall, peak RSS %.1f MB\n' \
+  "$LINES" "$WALL" "$(echo "$RSS / 1024" | bc -l)"
+
+# Start-up: config load + sandbox start + one offline sample (scripted provider).
+cd "$WORK"
+/usr/bin/time -f "%e %M" -o "$WORK/startup.txt" "$WEFT" generate "$OLDPWD/examples/quickstart.yaml" --no-tui \
+  --num-samples 1 2> /dev/null
+read -r START_WALL START_RSS < "$WORK/startup.txt"
+/usr/bin/time -f "%e" -o "$WORK/validate.txt" "$WEFT" validate "$OLDPWD/examples/quickstart.yaml" > /dev/null
+printf 'start-up: `weft validate` %.0f ms; `weft generate` of one offline sample %.0f ms end to end (peak RSS %.1f MB)\n' \
+  "$(echo "$(cat "$WORK/validate.txt") * 1000" | bc -l)" "$(echo "$START_WALL * 1000" | bc -l)" \
+  "$(echo "$START_RSS / 1024" | bc -l)"

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
-cargo build --release -q -p weft-cli
+[ -n "${NO_BUILD:-}" ] || cargo build --release -q -p weft-cli
 weft=target/release/weft
 port=3917; base_port=3918
 out=$(mktemp -d)

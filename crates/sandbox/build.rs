@@ -21,24 +21,14 @@ fn main() {
 
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
     for entry in ["Cargo.toml", "Cargo.lock", "vfs", "testing"] {
-        println!(
-            "cargo:rerun-if-changed={}",
-            components.join(entry).display()
-        );
+        println!("cargo:rerun-if-changed={}", components.join(entry).display());
     }
 
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
         .current_dir(&components)
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--target",
-            "wasm32-wasip2",
-            "--target-dir",
-        ])
+        .args(["build", "--release", "--locked", "--target", "wasm32-wasip2", "--target-dir"])
         .arg(&target_dir);
     for var in [
         "RUSTFLAGS",
@@ -52,9 +42,7 @@ fn main() {
     ] {
         command.env_remove(var);
     }
-    let status = command
-        .status()
-        .expect("cargo can be spawned to build the guest components");
+    let status = command.status().expect("cargo can be spawned to build the guest components");
     if !status.success() {
         panic!(
             "building the guest components failed; is the wasm32-wasip2 target installed? \

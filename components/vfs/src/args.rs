@@ -24,10 +24,7 @@ pub(crate) fn required<'a>(args: &'a Args, name: &str) -> Result<&'a str, Failur
     match args.get(name) {
         None | Some(Value::Null) => Err(invalid(format!("Missing required argument: {name}"))),
         Some(Value::String(text)) => Ok(text),
-        Some(other) => Err(invalid(format!(
-            "Argument '{name}' must be a string, got {}",
-            kind_of(other)
-        ))),
+        Some(other) => Err(invalid(format!("Argument '{name}' must be a string, got {}", kind_of(other)))),
     }
 }
 
@@ -36,10 +33,7 @@ pub(crate) fn optional<'a>(args: &'a Args, name: &str) -> Result<Option<&'a str>
     match args.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text)),
-        Some(other) => Err(invalid(format!(
-            "Argument '{name}' must be a string, got {}",
-            kind_of(other)
-        ))),
+        Some(other) => Err(invalid(format!("Argument '{name}' must be a string, got {}", kind_of(other)))),
     }
 }
 

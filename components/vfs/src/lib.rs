@@ -39,17 +39,10 @@ impl Guest for Vfs {
             "edit_file" => tools::edit_file(&args),
             "search_files" => tools::search_files(&args),
             "move_file" => tools::move_file(&args),
-            other => Err(Failure::new(
-                ErrorType::UnknownTool,
-                format!("Unknown tool: {other}"),
-            )),
+            other => Err(Failure::new(ErrorType::UnknownTool, format!("Unknown tool: {other}"))),
         };
         match result {
-            Ok(text) => Outcome {
-                success: true,
-                result: text,
-                error_type: None,
-            },
+            Ok(text) => Outcome { success: true, result: text, error_type: None },
             Err(failure) => failure.into(),
         }
     }
@@ -63,20 +56,13 @@ pub(crate) struct Failure {
 
 impl Failure {
     pub(crate) fn new(kind: ErrorType, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
+        Self { kind, message: message.into() }
     }
 }
 
 impl From<Failure> for Outcome {
     fn from(failure: Failure) -> Self {
-        Outcome {
-            success: false,
-            result: failure.message,
-            error_type: Some(failure.kind),
-        }
+        Outcome { success: false, result: failure.message, error_type: Some(failure.kind) }
     }
 }
 

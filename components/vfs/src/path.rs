@@ -6,9 +6,8 @@ use crate::weft::tool::types::ErrorType;
 
 /// Directories a model may not touch, whether written `/etc/x` or `etc/x`.
 /// The manifest can replace the list with the `protected_paths` variable.
-const DEFAULT_PROTECTED: &[&str] = &[
-    "etc", "proc", "sys", "dev", "root", "boot", "usr", "bin", "sbin", "lib", "var",
-];
+const DEFAULT_PROTECTED: &[&str] =
+    &["etc", "proc", "sys", "dev", "root", "boot", "usr", "bin", "sbin", "lib", "var"];
 
 /// A path inside the session: components joined by `/`, no leading slash,
 /// no `.` or `..`. The empty path is the root.
@@ -18,12 +17,7 @@ pub(crate) struct SessionPath(String);
 impl SessionPath {
     /// Normalises `given`; refuses escapes and protected directories.
     pub(crate) fn resolve(given: &str) -> Result<Self, Failure> {
-        let denied = || {
-            Failure::new(
-                ErrorType::PermissionDenied,
-                format!("Access denied: {given}"),
-            )
-        };
+        let denied = || Failure::new(ErrorType::PermissionDenied, format!("Access denied: {given}"));
         if given.contains('\0') {
             return Err(denied());
         }
@@ -75,8 +69,7 @@ impl SessionPath {
 
 /// Whether `path` is `dir` itself or lies below it (both normalised).
 fn lies_under(path: &str, dir: &str) -> bool {
-    path == dir
-        || (path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/')
+    path == dir || (path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/')
 }
 
 /// Whether the normalised `path` is, or lies under, a protected directory.

@@ -24,10 +24,7 @@ pub(crate) fn write_file(args: &Args) -> ToolResult {
     let content = args::required(args, "content")?;
     let path = SessionPath::file(given, "file_path")?;
     store(&path, content.as_bytes())?;
-    Ok(format!(
-        "Successfully wrote {} bytes to {given}",
-        content.len()
-    ))
+    Ok(format!("Successfully wrote {} bytes to {given}", content.len()))
 }
 
 pub(crate) fn list_files(args: &Args) -> ToolResult {
@@ -35,10 +32,7 @@ pub(crate) fn list_files(args: &Args) -> ToolResult {
         Some(given) => SessionPath::resolve(given)?,
         None => SessionPath::resolve("")?,
     };
-    let files: Vec<String> = file_keys()?
-        .into_iter()
-        .filter(|file| directory.contains(file))
-        .collect();
+    let files: Vec<String> = file_keys()?.into_iter().filter(|file| directory.contains(file)).collect();
     Ok(serde_json::Value::from(files).to_string())
 }
 
@@ -67,9 +61,7 @@ pub(crate) fn edit_file(args: &Args) -> ToolResult {
         1 => {
             let edited = text.replacen(old, new, 1);
             store(&path, edited.as_bytes())?;
-            Ok(format!(
-                "Successfully edited {given}: replaced 1 occurrence"
-            ))
+            Ok(format!("Successfully edited {given}: replaced 1 occurrence"))
         }
         n => Err(args::invalid(format!(
             "old_string appears {n} times in {given}; include more context to make it unique"
@@ -86,18 +78,13 @@ pub(crate) fn search_files(args: &Args) -> ToolResult {
     let regex = regex_lite::Regex::new(pattern)
         .map_err(|err| args::invalid(format!("Invalid regex pattern '{pattern}': {err}")))?;
     let mut lines = Vec::new();
-    'files: for file in file_keys()?
-        .into_iter()
-        .filter(|file| directory.contains(file))
-    {
+    'files: for file in file_keys()?.into_iter().filter(|file| directory.contains(file)) {
         let path = SessionPath::resolve(&file)?;
         let Some(bytes) = load(&path)? else { continue };
         for (number, line) in String::from_utf8_lossy(&bytes).lines().enumerate() {
             if regex.is_match(line) {
                 if lines.len() == MAX_SEARCH_LINES {
-                    lines.push(format!(
-                        "... (more matches; showing the first {MAX_SEARCH_LINES})"
-                    ));
+                    lines.push(format!("... (more matches; showing the first {MAX_SEARCH_LINES})"));
                     break 'files;
                 }
                 lines.push(format!("{file}:{}: {line}", number + 1));
@@ -120,9 +107,7 @@ pub(crate) fn move_file(args: &Args) -> ToolResult {
         store(&destination, &bytes)?;
         session_store::delete(&key(&source)).map_err(storage)?;
     }
-    Ok(format!(
-        "Successfully moved {source_given} to {destination_given}"
-    ))
+    Ok(format!("Successfully moved {source_given} to {destination_given}"))
 }
 
 fn key(path: &SessionPath) -> String {
@@ -144,10 +129,7 @@ fn exists(path: &SessionPath) -> Result<bool, Failure> {
 /// Every file of the session, sorted.
 fn file_keys() -> Result<Vec<String>, Failure> {
     let keys = session_store::list_keys(FILE_PREFIX).map_err(storage)?;
-    Ok(keys
-        .into_iter()
-        .filter_map(|key| key.strip_prefix(FILE_PREFIX).map(str::to_owned))
-        .collect())
+    Ok(keys.into_iter().filter_map(|key| key.strip_prefix(FILE_PREFIX).map(str::to_owned)).collect())
 }
 
 fn not_found(given: &str) -> Failure {
@@ -156,16 +138,12 @@ fn not_found(given: &str) -> Failure {
 
 fn storage(err: StoreError) -> Failure {
     match err {
-        StoreError::AccessDenied => Failure::new(
-            ErrorType::NotAllowed,
-            "This component has no key-value store granted",
-        ),
-        StoreError::TooLarge => Failure::new(
-            ErrorType::ResourceExhausted,
-            "The file is larger than the store allows",
-        ),
-        StoreError::Other(message) => {
-            Failure::new(ErrorType::IoError, format!("IO error: {message}"))
+        StoreError::AccessDenied => {
+            Failure::new(ErrorType::NotAllowed, "This component has no key-value store granted")
         }
+        StoreError::TooLarge => {
+            Failure::new(ErrorType::ResourceExhausted, "The file is larger than the store allows")
+        }
+        StoreError::Other(message) => Failure::new(ErrorType::IoError, format!("IO error: {message}")),
     }
 }

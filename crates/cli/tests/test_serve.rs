@@ -39,14 +39,20 @@ fn serve_answers_then_stops_cleanly_on_sigterm() {
     let addr = loop {
         let line = lines.next().expect("serve logs its address").expect("utf-8");
         startup.push(line.clone());
-        if let Some(url) = line.split("listening on http://").nth(1).and_then(|rest| rest.split_whitespace().next()) {
+        if let Some(url) =
+            line.split("listening on http://").nth(1).and_then(|rest| rest.split_whitespace().next())
+        {
             break url.trim().to_owned();
         }
     };
     assert!(startup.iter().any(|l| l.contains("key-value store default: in-memory")), "{startup:?}");
     assert!(startup.iter().any(|l| l.contains("component vfs: 7 tools")), "{startup:?}");
 
-    let reply = post(&addr, "/vfs/execute", r#"{"session_id":"s","tool":"write_file","args":{"file_path":"a.txt","content":"abc"}}"#);
+    let reply = post(
+        &addr,
+        "/vfs/execute",
+        r#"{"session_id":"s","tool":"write_file","args":{"file_path":"a.txt","content":"abc"}}"#,
+    );
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
     assert!(reply.ends_with(r#"{"success":true,"result":"Successfully wrote 3 bytes to a.txt"}"#), "{reply}");
     let reply = post(&addr, "/vfs/execute", "{broken");
@@ -79,19 +85,30 @@ fn tools_call_prints_the_envelope_and_exits_1_on_a_tool_error() {
         String::from_utf8_lossy(&output.stdout).trim(),
         r#"{"success":false,"result":"Access denied: /etc/passwd","error_type":"PermissionDenied"}"#
     );
-    let output = Command::new(env!("CARGO_BIN_EXE_weft")).args(["tools", "call", "list_files"]).output().expect("runs");
+    let output = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["tools", "call", "list_files"])
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), r#"{"success":true,"result":"[]"}"#);
-    let output = Command::new(env!("CARGO_BIN_EXE_weft")).args(["tools", "call", "read_file", "{not json"]).output().expect("runs");
+    let output = Command::new(env!("CARGO_BIN_EXE_weft"))
+        .args(["tools", "call", "read_file", "{not json"])
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("arguments must be JSON"));
 }
 
 #[test]
 fn tools_list_names_every_vfs_tool() {
-    let output = Command::new(env!("CARGO_BIN_EXE_weft")).args(["tools", "list", "--json"]).output().expect("runs");
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_weft")).args(["tools", "list", "--json"]).output().expect("runs");
     assert!(output.status.success());
     let listing: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
-    let names: Vec<&str> = listing["tools"].as_array().expect("tools").iter().filter_map(|t| t["name"].as_str()).collect();
-    assert_eq!(names, ["read_file", "write_file", "list_files", "delete_file", "edit_file", "search_files", "move_file"]);
+    let names: Vec<&str> =
+        listing["tools"].as_array().expect("tools").iter().filter_map(|t| t["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        ["read_file", "write_file", "list_files", "delete_file", "edit_file", "search_files", "move_file"]
+    );
 }

@@ -77,10 +77,8 @@ pub struct Overrides {
 
 /// Reads and resolves the config at `path`; `${VAR}` reads the process environment.
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
     parse(&text, &path.display().to_string(), overrides)
 }
 
@@ -96,19 +94,14 @@ pub fn parse_with_env(
     overrides: &Overrides,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
-    let invalid = |items: Vec<Diagnostic>| {
-        ConfigError::Invalid(Diagnostics {
-            file: source.to_owned(),
-            items,
-        })
-    };
+    let invalid =
+        |items: Vec<Diagnostic>| ConfigError::Invalid(Diagnostics { file: source.to_owned(), items });
     let tree: Spanned<yaml::Node> = match serde_saphyr::from_str(text) {
         Ok(tree) => tree,
         Err(err) => return Err(invalid(vec![from_serde(&err, None)])),
     };
     if !matches!(tree.value, yaml::Node::Map(_)) {
-        let message =
-            "a config is a mapping of sections (`topics:`, `generation:`, `output:`, ...)";
+        let message = "a config is a mapping of sections (`topics:`, `generation:`, `output:`, ...)";
         return Err(invalid(vec![Diagnostic::new(Position::of(&tree), message)]));
     }
     let mut errors = keys::unknown_keys(&tree, &keys::schema());
@@ -139,17 +132,13 @@ fn sorted(mut items: Vec<Diagnostic>) -> Vec<Diagnostic> {
 
 /// A serde-saphyr error as a diagnostic naming the key it is about.
 fn from_serde(err: &serde_saphyr::Error, tree: Option<&Spanned<yaml::Node>>) -> Diagnostic {
-    let raw = serde_saphyr::DefaultMessageFormatter
-        .format_message(err.without_snippet())
-        .into_owned();
-    let position = err.location().filter(|l| l.line() > 0).map(|l| Position {
-        line: l.line() as u32,
-        column: l.column() as u32,
-    });
+    let raw = serde_saphyr::DefaultMessageFormatter.format_message(err.without_snippet()).into_owned();
+    let position = err
+        .location()
+        .filter(|l| l.line() > 0)
+        .map(|l| Position { line: l.line() as u32, column: l.column() as u32 });
     let explained = explain(&raw);
-    let key = tree
-        .zip(position)
-        .and_then(|(tree, at)| yaml::key_path_at(tree, at));
+    let key = tree.zip(position).and_then(|(tree, at)| yaml::key_path_at(tree, at));
     let message = match (tree, key) {
         (_, Some(key)) => format!("invalid value for `{key}`: {explained}"),
         (Some(_), None) => format!("invalid value: {explained}"),

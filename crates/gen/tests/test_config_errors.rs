@@ -5,9 +5,7 @@ use std::path::Path;
 use weft_gen::config::{self, ConfigError, Overrides, Position};
 
 fn load_broken(name: &str) -> ConfigError {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/broken")
-        .join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/broken").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let source = format!("broken/{name}");
     match config::parse_with_env(&text, &source, &Overrides::default(), &|_| None) {
@@ -18,11 +16,7 @@ fn load_broken(name: &str) -> ConfigError {
 
 fn positions(err: &ConfigError) -> Vec<Option<(u32, u32)>> {
     let diagnostics = err.diagnostics().expect("diagnostics");
-    diagnostics
-        .items
-        .iter()
-        .map(|d| d.position.map(|Position { line, column }| (line, column)))
-        .collect()
+    diagnostics.items.iter().map(|d| d.position.map(|Position { line, column }| (line, column))).collect()
 }
 
 #[test]
@@ -55,11 +49,7 @@ fn the_pre_4_layout_is_explained() {
 #[test]
 fn bad_values_are_all_reported() {
     let err = load_broken("bad-values.yaml");
-    assert_eq!(
-        err.diagnostics().expect("diagnostics").items.len(),
-        8,
-        "{err}"
-    );
+    assert_eq!(err.diagnostics().expect("diagnostics").items.len(), 8, "{err}");
     insta::assert_snapshot!("bad_values", err.to_string());
 }
 
@@ -74,11 +64,7 @@ fn yaml_syntax_errors_have_a_position() {
 
 #[test]
 fn a_missing_file_is_a_read_error() {
-    let err = config::load(Path::new("/nonexistent/weft.yaml"), &Overrides::default())
-        .expect_err("missing");
+    let err = config::load(Path::new("/nonexistent/weft.yaml"), &Overrides::default()).expect_err("missing");
     assert!(matches!(err, ConfigError::Read { .. }));
-    assert!(
-        err.to_string()
-            .starts_with("cannot read config /nonexistent/weft.yaml")
-    );
+    assert!(err.to_string().starts_with("cannot read config /nonexistent/weft.yaml"));
 }

@@ -31,10 +31,7 @@ fn every_example_loads() {
         .filter(|n| n.ends_with(".yaml"))
         .collect();
     names.sort();
-    assert!(
-        names.len() >= 10,
-        "expected about ten examples, found {names:?}"
-    );
+    assert!(names.len() >= 10, "expected about ten examples, found {names:?}");
     for name in names {
         load(&name);
     }
@@ -48,21 +45,13 @@ fn quickstart_is_offline_and_in_process() {
     let tools = c.generation.tools.as_ref().expect("tools");
     assert_eq!(tools.spin_endpoint, None);
     assert_eq!(tools.execute_url("vfs"), None);
-    let routed: Vec<(String, String)> = tools
-        .routes()
-        .into_iter()
-        .map(|r| (r.tool, r.component))
-        .collect();
+    let routed: Vec<(String, String)> = tools.routes().into_iter().map(|r| (r.tool, r.component)).collect();
     assert_eq!(
         routed,
-        ["read_file", "write_file", "list_files", "delete_file"]
-            .map(|t| (t.to_owned(), "vfs".to_owned()))
+        ["read_file", "write_file", "list_files", "delete_file"].map(|t| (t.to_owned(), "vfs".to_owned()))
     );
     assert_eq!(tools.scenario_seed.files.len(), 3);
-    assert_eq!(
-        (c.topics.depth, c.topics.degree, c.topics.expected_paths()),
-        (2, 2, 4)
-    );
+    assert_eq!((c.topics.depth, c.topics.degree, c.topics.expected_paths()), (2, 2, 4));
     assert_eq!(c.output.num_samples, NumSamples::Count(4));
     assert_eq!(c.output.save_as, "quickstart-dataset.jsonl");
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);
@@ -73,29 +62,16 @@ fn quickstart_is_offline_and_in_process() {
 fn deepfabric_seed_loads_as_written_with_deprecation_notes() {
     let c = load("deepfabric-seed.yaml");
     assert_eq!(c.generation.conversation.kind, ConversationType::Cot);
-    assert_eq!(
-        c.generation.conversation.reasoning_style,
-        Some(ReasoningStyle::Agent)
-    );
+    assert_eq!(c.generation.conversation.reasoning_style, Some(ReasoningStyle::Agent));
     assert_eq!(c.generation.conversation.agent_mode, AgentMode::MultiTurn);
     assert_eq!(c.topics.mode, TopicMode::Graph);
     let tools = c.generation.tools.as_ref().expect("tools");
     assert_eq!(tools.components.len(), 1);
     assert_eq!(tools.components[0].component, "builtin");
-    assert_eq!(
-        tools.components[0].tools,
-        ["read_file", "write_file", "list_files"]
-    );
-    assert_eq!(
-        tools.execute_url("vfs").as_deref(),
-        Some("http://localhost:3000/vfs/execute")
-    );
+    assert_eq!(tools.components[0].tools, ["read_file", "write_file", "list_files"]);
+    assert_eq!(tools.execute_url("vfs").as_deref(), Some("http://localhost:3000/vfs/execute"));
     assert!(tools.scenario_seed.files["main.py"].contains("def greet(name):"));
-    let notes: Vec<String> = c
-        .warnings
-        .iter()
-        .map(|w| w.display_in(&c.source).to_string())
-        .collect();
+    let notes: Vec<String> = c.warnings.iter().map(|w| w.display_in(&c.source).to_string()).collect();
     assert_eq!(
         notes,
         [
@@ -117,20 +93,11 @@ fn pyyaml_booleans_and_merge_keys() {
     assert!(c.output.include_system_message);
     assert!(!c.generation.tools.as_ref().expect("tools").strict);
     // `structured` is read as `agent`, with a note.
-    assert_eq!(
-        c.generation.conversation.reasoning_style,
-        Some(ReasoningStyle::Agent)
-    );
-    assert!(c.warnings.iter().any(|w| {
-        w.message
-            .contains("`reasoning_style: structured` is deprecated")
-    }));
+    assert_eq!(c.generation.conversation.reasoning_style, Some(ReasoningStyle::Agent));
+    assert!(c.warnings.iter().any(|w| { w.message.contains("`reasoning_style: structured` is deprecated") }));
     // Top-level checkpoint (newer DeepFabric) lands in output.
     assert_eq!(c.output.checkpoint.as_ref().map(|cp| cp.interval), Some(4));
-    assert_eq!(
-        c.kaggle.as_ref().map(|k| k.handle.as_str()),
-        Some("acme/shell-log-agents")
-    );
+    assert_eq!(c.kaggle.as_ref().map(|k| k.handle.as_str()), Some("acme/shell-log-agents"));
 }
 
 #[test]
@@ -143,27 +110,18 @@ fn llm_sections_inherit_from_the_top_level() {
     assert_eq!(c.generation.llm.provider, "openrouter");
     assert_eq!(c.generation.llm.temperature, 0.4);
     assert_eq!(c.generation.llm.max_tokens, 2500);
-    assert_eq!(
-        c.generation.llm.base_url.as_deref(),
-        Some("https://openrouter.ai/api/v1")
-    );
+    assert_eq!(c.generation.llm.base_url.as_deref(), Some("https://openrouter.ai/api/v1"));
     assert_eq!(c.output.num_samples, NumSamples::Percent(50.0));
     assert_eq!(c.output.num_samples.resolve(36), 18);
     let spec = c.generation_model();
-    assert_eq!(
-        (spec.provider.as_str(), spec.model.as_str()),
-        ("openrouter", "anthropic/claude-sonnet-4.5")
-    );
+    assert_eq!((spec.provider.as_str(), spec.model.as_str()), ("openrouter", "anthropic/claude-sonnet-4.5"));
 }
 
 #[test]
 fn env_defaults_apply_when_unset() {
     let c = load("ollama-local.yaml");
     assert_eq!(c.generation.llm.model, "llama3.1");
-    assert_eq!(
-        c.generation.llm.base_url.as_deref(),
-        Some("http://localhost:11434")
-    );
+    assert_eq!(c.generation.llm.base_url.as_deref(), Some("http://localhost:11434"));
     assert_eq!(c.output.num_samples, NumSamples::Auto);
     assert_eq!(c.output.num_samples.resolve(25), 25);
 }
@@ -173,10 +131,7 @@ fn env_values_are_read_when_set() {
     let text = std::fs::read_to_string(examples_dir().join("ollama-local.yaml")).expect("example");
     let env = |name: &str| (name == "OLLAMA_HOST").then(|| "http://gpu-box:11434".to_owned());
     let c = config::parse_with_env(&text, "x.yaml", &Overrides::default(), &env).expect("loads");
-    assert_eq!(
-        c.generation.llm.base_url.as_deref(),
-        Some("http://gpu-box:11434")
-    );
+    assert_eq!(c.generation.llm.base_url.as_deref(), Some("http://gpu-box:11434"));
 }
 
 #[test]
@@ -192,31 +147,19 @@ fn overrides_win_over_the_file() {
     };
     let c = load_with("openai-graph-agent.yaml", &overrides);
     for llm in [&c.topics.llm, &c.generation.llm] {
-        assert_eq!(
-            (llm.provider.as_str(), llm.model.as_str()),
-            ("scripted", "tiny")
-        );
+        assert_eq!((llm.provider.as_str(), llm.model.as_str()), ("scripted", "tiny"));
         assert_eq!(llm.base_url.as_deref(), Some("http://127.0.0.1:9"));
     }
     assert_eq!((c.topics.depth, c.topics.degree), (1, 7));
-    assert_eq!(
-        (c.output.num_samples, c.output.batch_size),
-        (NumSamples::Auto, 1)
-    );
+    assert_eq!((c.output.num_samples, c.output.batch_size), (NumSamples::Auto, 1));
 }
 
 #[test]
 fn out_of_range_override_is_an_error() {
     let text = std::fs::read_to_string(examples_dir().join("quickstart.yaml")).expect("example");
-    let overrides = Overrides {
-        depth: Some(0),
-        ..Overrides::default()
-    };
+    let overrides = Overrides { depth: Some(0), ..Overrides::default() };
     let err = config::parse_with_env(&text, "q.yaml", &overrides, &|_| None).expect_err("depth 0");
-    assert_eq!(
-        err.to_string(),
-        "q.yaml has 1 error:\n  `--depth 0` is out of range 1..=10 in q.yaml"
-    );
+    assert_eq!(err.to_string(), "q.yaml has 1 error:\n  `--depth 0` is out of range 1..=10 in q.yaml");
 }
 
 #[test]
@@ -226,9 +169,7 @@ fn mcp_and_custom_tools_resolve() {
     assert_eq!(tools.mcp_servers.len(), 2);
     assert_eq!(
         tools.mcp_servers[0].transport,
-        config::McpTransport::Http {
-            url: "http://localhost:8931/mcp".into()
-        }
+        config::McpTransport::Http { url: "http://localhost:8931/mcp".into() }
     );
     match &tools.mcp_servers[1].transport {
         config::McpTransport::Stdio { command, args, env } => {
@@ -240,10 +181,7 @@ fn mcp_and_custom_tools_resolve() {
     }
     let c = load("mock-tools.yaml");
     let tools = c.generation.tools.as_ref().expect("tools");
-    assert_eq!(
-        tools.execute_url("mock").as_deref(),
-        Some("http://localhost:3000/mock/execute")
-    );
+    assert_eq!(tools.execute_url("mock").as_deref(), Some("http://localhost:3000/mock/execute"));
     assert_eq!(tools.custom.len(), 1);
     insta::assert_snapshot!("mock_tools_summary", config::summary(&c));
 }

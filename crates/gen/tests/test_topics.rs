@@ -9,9 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use weft_gen::config::{PromptStyle, TopicMode};
 use weft_gen::topics::{self, TopicError, TopicSettings, build_topics};
-use weft_llm::{
-    ChatModel, ChatRequest, ChatResponse, FinishReason, LlmError, Purpose, Role, Usage,
-};
+use weft_llm::{ChatModel, ChatRequest, ChatResponse, FinishReason, LlmError, Purpose, Role, Usage};
 
 /// `script(leaf, attempt)`: a reply to use instead of the default one.
 type Script = dyn Fn(&str, usize) -> Option<String> + Send + Sync;
@@ -50,35 +48,19 @@ impl FakeModel {
 }
 
 fn leaf_of(request: &ChatRequest) -> (String, usize) {
-    let first_user = request
-        .messages
-        .iter()
-        .find(|m| m.role == Role::User)
-        .map_or("", |m| m.content.as_str());
+    let first_user =
+        request.messages.iter().find(|m| m.role == Role::User).map_or("", |m| m.content.as_str());
     let line = first_user.lines().next().unwrap_or_default();
     let path = line.trim_start_matches("Topic path: ");
     let leaf = path.rsplit(" -> ").next().unwrap_or_default().to_owned();
-    let attempt = request
-        .messages
-        .iter()
-        .filter(|m| m.role == Role::User)
-        .count();
+    let attempt = request.messages.iter().filter(|m| m.role == Role::User).count();
     (leaf, attempt)
 }
 
 fn requested(request: &ChatRequest) -> usize {
-    let text = &request
-        .messages
-        .iter()
-        .find(|m| m.role == Role::User)
-        .expect("user")
-        .content;
+    let text = &request.messages.iter().find(|m| m.role == Role::User).expect("user").content;
     let at = text.find("Generate ").expect("count") + "Generate ".len();
-    text[at..]
-        .split(' ')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("number")
+    text[at..].split(' ').next().and_then(|n| n.parse().ok()).expect("number")
 }
 
 #[async_trait]
@@ -97,32 +79,20 @@ impl ChatModel for FakeModel {
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
         let (leaf, attempt) = leaf_of(request);
         // Later siblings answer sooner: completion order is not tree order.
-        let rank = leaf
-            .rsplit('.')
-            .next()
-            .and_then(|n| n.parse::<u32>().ok())
-            .unwrap_or(1);
+        let rank = leaf.rsplit('.').next().and_then(|n| n.parse::<u32>().ok()).unwrap_or(1);
         tokio::time::sleep(self.latency * (5 - rank.min(4)) / 4).await;
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
         let content = match (self.script)(&leaf, attempt) {
             Some(reply) => reply,
             None => {
-                let short = if leaf.contains('.') || leaf.len() <= 2 {
-                    leaf.clone()
-                } else {
-                    "T".to_owned()
-                };
-                let children: Vec<String> = (1..=requested(request))
-                    .map(|i| format!("{short}.{i}"))
-                    .collect();
+                let short = if leaf.contains('.') || leaf.len() <= 2 { leaf.clone() } else { "T".to_owned() };
+                let children: Vec<String> =
+                    (1..=requested(request)).map(|i| format!("{short}.{i}")).collect();
                 serde_json::to_string(&children).expect("json")
             }
         };
         if content == "ERROR" {
-            return Err(LlmError::Transport {
-                provider: "fake".into(),
-                message: "connection reset".into(),
-            });
+            return Err(LlmError::Transport { provider: "fake".into(), message: "connection reset".into() });
         }
         Ok(ChatResponse {
             content,
@@ -159,9 +129,7 @@ fn path_strings(graph: &topics::TopicGraph) -> Vec<String> {
 async fn a_tree_takes_depth_rounds_and_keeps_tree_order() {
     let model = FakeModel::new(100);
     let started = tokio::time::Instant::now();
-    let tree = build_topics(&model, &settings(TopicMode::Tree, 3, 3, 64))
-        .await
-        .expect("tree");
+    let tree = build_topics(&model, &settings(TopicMode::Tree, 3, 3, 64)).await.expect("tree");
     let elapsed = started.elapsed();
     assert_eq!(model.calls.load(Ordering::SeqCst), 1 + 3 + 9);
     // Three levels of at most 100 ms each, not 13 sequential calls.
@@ -177,9 +145,7 @@ async fn a_tree_takes_depth_rounds_and_keeps_tree_order() {
 #[tokio::test(start_paused = true)]
 async fn max_concurrent_bounds_requests_in_flight() {
     let model = FakeModel::new(100);
-    let tree = build_topics(&model, &settings(TopicMode::Tree, 2, 5, 2))
-        .await
-        .expect("tree");
+    let tree = build_topics(&model, &settings(TopicMode::Tree, 2, 5, 2)).await.expect("tree");
     assert_eq!(tree.paths().len(), 25);
     assert_eq!(model.max_in_flight.load(Ordering::SeqCst), 2);
 }
@@ -191,24 +157,16 @@ async fn malformed_replies_are_retried_with_feedback() {
         ("T.3", _) => Some("ERROR".into()),
         _ => None,
     });
-    let tree = build_topics(&model, &settings(TopicMode::Tree, 2, 3, 4))
-        .await
-        .expect("tree");
+    let tree = build_topics(&model, &settings(TopicMode::Tree, 2, 3, 4)).await.expect("tree");
     let paths = path_strings(&tree);
-    assert!(
-        paths.contains(&"Topics / T.2 / T.2.1".to_owned()),
-        "{paths:?}"
-    );
+    assert!(paths.contains(&"Topics / T.2 / T.2.1".to_owned()), "{paths:?}");
     // T.3 failed three times: it stays a leaf and is recorded.
     assert!(paths.contains(&"Topics / T.3".to_owned()), "{paths:?}");
     assert_eq!(tree.failures.len(), 1);
     assert_eq!(tree.failures[0].node_path, ["Topics", "T.3"]);
     assert!(tree.failures[0].error.contains("connection reset"));
     let seen = model.seen.lock().expect("lock");
-    let retry = seen
-        .iter()
-        .find(|r| leaf_of(r) == ("T.2".to_owned(), 2))
-        .expect("a retry of T.2");
+    let retry = seen.iter().find(|r| leaf_of(r) == ("T.2".to_owned(), 2)).expect("a retry of T.2");
     assert!(
         retry
             .messages
@@ -222,28 +180,17 @@ async fn malformed_replies_are_retried_with_feedback() {
 #[tokio::test(start_paused = true)]
 async fn near_duplicate_siblings_are_dropped() {
     let model = FakeModel::scripted(1, |leaf, _| {
-        (leaf == "Topics")
-            .then(|| r#"["Backups", "backups.", "Restores", "BACKUPS!", "Topics"]"#.into())
+        (leaf == "Topics").then(|| r#"["Backups", "backups.", "Restores", "BACKUPS!", "Topics"]"#.into())
     });
-    let tree = build_topics(&model, &settings(TopicMode::Tree, 1, 5, 4))
-        .await
-        .expect("tree");
-    assert_eq!(
-        path_strings(&tree),
-        ["Topics / Backups", "Topics / Restores"]
-    );
+    let tree = build_topics(&model, &settings(TopicMode::Tree, 1, 5, 4)).await.expect("tree");
+    assert_eq!(path_strings(&tree), ["Topics / Backups", "Topics / Restores"]);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_root_that_cannot_be_expanded_is_an_error() {
     let model = FakeModel::scripted(1, |_, _| Some("ERROR".into()));
-    let err = build_topics(&model, &settings(TopicMode::Graph, 2, 2, 4))
-        .await
-        .expect_err("root fails");
-    assert!(
-        matches!(err, TopicError::RootFailed(ref m) if m.contains("connection reset")),
-        "{err}"
-    );
+    let err = build_topics(&model, &settings(TopicMode::Graph, 2, 2, 4)).await.expect_err("root fails");
+    assert!(matches!(err, TopicError::RootFailed(ref m) if m.contains("connection reset")), "{err}");
 }
 
 #[tokio::test(start_paused = true)]
@@ -253,9 +200,7 @@ async fn graphs_cross_link_only_to_earlier_nodes() {
     let model = FakeModel::scripted(1, |leaf, _| {
         (leaf == "T.2").then(|| r#"[{"topic": "T.2.1", "connections": [1, 99]}, "T.2.2"]"#.into())
     });
-    let graph = build_topics(&model, &settings(TopicMode::Graph, 2, 2, 4))
-        .await
-        .expect("graph");
+    let graph = build_topics(&model, &settings(TopicMode::Graph, 2, 2, 4)).await.expect("graph");
     let paths = path_strings(&graph);
     assert_eq!(
         paths,
@@ -269,15 +214,9 @@ async fn graphs_cross_link_only_to_earlier_nodes() {
     );
     // The linking request offered other branches' nodes, never its own line.
     let seen = model.seen.lock().expect("lock");
-    let t2 = seen
-        .iter()
-        .find(|r| leaf_of(r).0 == "T.2")
-        .expect("T.2 request");
+    let t2 = seen.iter().find(|r| leaf_of(r).0 == "T.2").expect("T.2 request");
     let prompt = &t2.messages[1].content;
-    assert!(
-        prompt.contains("  1 = T.1\n") && !prompt.contains("  2 = T.2\n"),
-        "{prompt}"
-    );
+    assert!(prompt.contains("  1 = T.1\n") && !prompt.contains("  2 = T.2\n"), "{prompt}");
 
     // Saved and loaded again, the graph has the same paths and ids.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -286,12 +225,7 @@ async fn graphs_cross_link_only_to_earlier_nodes() {
     let loaded = topics::load(&file).expect("load");
     assert_eq!(loaded.paths(), graph.paths());
     let text = std::fs::read_to_string(&file).expect("read");
-    let created = graph
-        .metadata
-        .as_ref()
-        .expect("metadata")
-        .created_at
-        .clone();
+    let created = graph.metadata.as_ref().expect("metadata").created_at.clone();
     insta::assert_snapshot!("graph_file", text.replace(&created, "<created_at>"));
 }
 
@@ -302,10 +236,7 @@ async fn isolated_graphs_do_not_offer_links() {
     s.prompt_style = PromptStyle::Isolated;
     build_topics(&model, &s).await.expect("graph");
     let seen = model.seen.lock().expect("lock");
-    assert!(
-        seen.iter()
-            .all(|r| !r.messages[1].content.contains("Other nodes"))
-    );
+    assert!(seen.iter().all(|r| !r.messages[1].content.contains("Other nodes")));
 }
 
 #[tokio::test(start_paused = true)]
@@ -323,19 +254,16 @@ async fn trees_save_as_deepfabric_jsonl() {
          {\"path\": [\"Caf\\u00e9\", \"T.1\", \"T.1.2\"]}\n\
          {\"path\": [\"Caf\\u00e9\", \"T.2\"]}\n"
     );
-    let failed =
-        std::fs::read_to_string(dir.path().join("topics_failed.jsonl")).expect("failures file");
-    assert!(failed.starts_with(
-        "{\"failed_generation\": {\"node_path\": [\"Caf\\u00e9\", \"T.2\"], \"error\": "
-    ));
+    let failed = std::fs::read_to_string(dir.path().join("topics_failed.jsonl")).expect("failures file");
+    assert!(
+        failed.starts_with("{\"failed_generation\": {\"node_path\": [\"Caf\\u00e9\", \"T.2\"], \"error\": ")
+    );
     let loaded = topics::load(&file).expect("load");
     assert_eq!(loaded.paths(), tree.paths());
 }
 
 fn fixture(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/topics")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/topics").join(name)
 }
 
 #[test]
@@ -355,11 +283,8 @@ fn deepfabric_tree_files_load() {
     assert_eq!(tree.paths()[0].id.len(), 16);
     // Written back byte for byte (failures go to their own file).
     let original = std::fs::read_to_string(fixture("deepfabric_tree.jsonl")).expect("read");
-    let paths_only: String = original
-        .lines()
-        .filter(|l| l.starts_with("{\"path\""))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let paths_only: String =
+        original.lines().filter(|l| l.starts_with("{\"path\"")).map(|l| format!("{l}\n")).collect();
     assert_eq!(topics::to_file_text(&tree), paths_only);
 }
 
@@ -369,16 +294,10 @@ fn deepfabric_graph_files_load() {
     assert_eq!(graph.mode, TopicMode::Graph);
     assert_eq!(
         path_strings(&graph),
-        [
-            "Home networking / Wi-Fi / Mesh roaming",
-            "Home networking / Routers / Mesh roaming"
-        ]
+        ["Home networking / Wi-Fi / Mesh roaming", "Home networking / Routers / Mesh roaming"]
     );
     assert_eq!(graph.paths()[1].id, "5b0e5e4e-0000-4000-8000-000000000003");
-    assert_eq!(
-        graph.metadata.as_ref().map(|m| m.model.as_str()),
-        Some("gpt-4o")
-    );
+    assert_eq!(graph.metadata.as_ref().map(|m| m.model.as_str()), Some("gpt-4o"));
     insta::assert_snapshot!("graph_render", topics::render(&graph));
 }
 
@@ -389,8 +308,7 @@ fn a_file_that_is_neither_is_a_format_error() {
     std::fs::write(&file, "{\"path\": [\"a\"]}\nnot json\n").expect("write");
     let err = topics::load(&file).expect_err("bad line");
     assert!(
-        err.to_string()
-            .ends_with("x.jsonl:2: not a topic line: expected ident at line 1 column 2"),
+        err.to_string().ends_with("x.jsonl:2: not a topic line: expected ident at line 1 column 2"),
         "{err}"
     );
 }

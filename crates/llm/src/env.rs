@@ -30,14 +30,8 @@ impl ModelEnv {
         K: Into<String>,
         V: Into<String>,
     {
-        let vars = vars
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect();
-        Self {
-            vars: Some(vars),
-            usage: UsageCounter::new(),
-        }
+        let vars = vars.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        Self { vars: Some(vars), usage: UsageCounter::new() }
     }
 
     /// The same variables, counting usage into `usage` (shared with whoever
@@ -69,10 +63,7 @@ impl fmt::Debug for ModelEnv {
             Some(vars) => &vars.keys().collect::<Vec<_>>(),
             None => &"process",
         };
-        f.debug_struct("ModelEnv")
-            .field("vars", source)
-            .field("usage", &self.usage)
-            .finish()
+        f.debug_struct("ModelEnv").field("vars", source).field("usage", &self.usage).finish()
     }
 }
 

@@ -21,14 +21,7 @@ use crate::{ChatModel, LlmError, ModelEnv};
 /// The default per-call timeout.
 pub const DEFAULT_TIMEOUT_SECS: u64 = 120;
 /// Provider names [`build_model`] accepts (`google` is an alias of `gemini`).
-pub const PROVIDERS: [&str; 6] = [
-    "openai",
-    "anthropic",
-    "gemini",
-    "ollama",
-    "openrouter",
-    "scripted",
-];
+pub const PROVIDERS: [&str; 6] = ["openai", "anthropic", "gemini", "ollama", "openrouter", "scripted"];
 
 const OPENAI_BASE: &str = "https://api.openai.com/v1";
 const OPENROUTER_BASE: &str = "https://openrouter.ai/api/v1";
@@ -84,11 +77,7 @@ impl Default for ProviderSpec {
 impl ProviderSpec {
     /// A spec for `provider` and `model` with every other field at its default.
     pub fn new(provider: impl Into<String>, model: impl Into<String>) -> Self {
-        Self {
-            provider: provider.into(),
-            model: model.into(),
-            ..Self::default()
-        }
+        Self { provider: provider.into(), model: model.into(), ..Self::default() }
     }
 }
 
@@ -110,21 +99,11 @@ pub fn build_model(spec: &ProviderSpec) -> Result<Arc<dyn ChatModel>, LlmError> 
 pub fn build_model_in(spec: &ProviderSpec, env: &ModelEnv) -> Result<Arc<dyn ChatModel>, LlmError> {
     let provider = spec.provider.trim().to_ascii_lowercase();
     if provider == "scripted" {
-        let model = if spec.model.trim().is_empty() {
-            "scripted"
-        } else {
-            spec.model.trim()
-        };
-        return Ok(Arc::new(ScriptedModel::new(
-            model,
-            spec.seed,
-            env.usage().clone(),
-        )));
+        let model = if spec.model.trim().is_empty() { "scripted" } else { spec.model.trim() };
+        return Ok(Arc::new(ScriptedModel::new(model, spec.seed, env.usage().clone())));
     }
     if spec.model.trim().is_empty() {
-        return Err(LlmError::Config(format!(
-            "provider {provider} needs a model name"
-        )));
+        return Err(LlmError::Config(format!("provider {provider} needs a model name")));
     }
     let model: Arc<dyn ChatModel> = match provider.as_str() {
         "openai" => {
@@ -136,32 +115,21 @@ pub fn build_model_in(spec: &ProviderSpec, env: &ModelEnv) -> Result<Arc<dyn Cha
                 "max_tokens"
             };
             let key = api_key(env, "openai", &["OPENAI_API_KEY"], &base)?;
-            let wire = OpenAiWire {
-                provider: provider.clone(),
-                max_tokens_field: field,
-            };
+            let wire = OpenAiWire { provider: provider.clone(), max_tokens_field: field };
             http_model(spec, env, "openai", base, key, bearer, wire)?
         }
         "openrouter" => {
             let base = parse_base(spec.base_url.as_deref().unwrap_or(OPENROUTER_BASE))?;
             let key = api_key(env, "openrouter", &["OPENROUTER_API_KEY"], &base)?;
-            let wire = OpenAiWire {
-                provider: provider.clone(),
-                max_tokens_field: "max_tokens",
-            };
+            let wire = OpenAiWire { provider: provider.clone(), max_tokens_field: "max_tokens" };
             http_model(spec, env, "openrouter", base, key, openrouter_headers, wire)?
         }
         "anthropic" => {
             let base = parse_base(spec.base_url.as_deref().unwrap_or(ANTHROPIC_BASE))?;
             let key = api_key(env, "anthropic", &["ANTHROPIC_API_KEY"], &base)?;
-            let path = if base.path().trim_end_matches('/').ends_with("/v1") {
-                "/messages"
-            } else {
-                "/v1/messages"
-            };
-            let wire = AnthropicWire {
-                path: path.to_owned(),
-            };
+            let path =
+                if base.path().trim_end_matches('/').ends_with("/v1") { "/messages" } else { "/v1/messages" };
+            let wire = AnthropicWire { path: path.to_owned() };
             http_model(spec, env, "anthropic", base, key, anthropic_headers, wire)?
         }
         "gemini" | "google" => {
@@ -170,17 +138,10 @@ pub fn build_model_in(spec: &ProviderSpec, env: &ModelEnv) -> Result<Arc<dyn Cha
             http_model(spec, env, "gemini", base, key, gemini_headers, GeminiWire)?
         }
         "ollama" => {
-            let base = spec
-                .base_url
-                .clone()
-                .or_else(|| env.var("OLLAMA_HOST").map(with_scheme));
+            let base = spec.base_url.clone().or_else(|| env.var("OLLAMA_HOST").map(with_scheme));
             let base = parse_base(base.as_deref().unwrap_or(OLLAMA_BASE))?;
             // Accept the OpenAI-compatible URL people paste (`.../v1`) too.
-            let trimmed = base
-                .as_str()
-                .trim_end_matches('/')
-                .trim_end_matches("/v1")
-                .to_owned();
+            let trimmed = base.as_str().trim_end_matches('/').trim_end_matches("/v1").to_owned();
             let base = parse_base(&trimmed)?;
             http_model(spec, env, "ollama", base, None, bearer, OllamaWire)?
         }
@@ -191,11 +152,7 @@ pub fn build_model_in(spec: &ProviderSpec, env: &ModelEnv) -> Result<Arc<dyn Cha
             )));
         }
     };
-    tracing::info!(
-        provider = model.provider(),
-        model = model.model(),
-        "LLM ready"
-    );
+    tracing::info!(provider = model.provider(), model = model.model(), "LLM ready");
     Ok(model)
 }
 
@@ -213,9 +170,7 @@ fn http_model<W: WireFormat + 'static>(
 ) -> Result<Arc<dyn ChatModel>, LlmError> {
     let timeout = match spec.timeout_secs {
         Some(0) => {
-            return Err(LlmError::Config(
-                "timeout_secs must be at least 1".to_owned(),
-            ));
+            return Err(LlmError::Config("timeout_secs must be at least 1".to_owned()));
         }
         Some(secs) => Duration::from_secs(secs),
         None => Duration::from_secs(DEFAULT_TIMEOUT_SECS),
@@ -233,11 +188,7 @@ fn http_model<W: WireFormat + 'static>(
         requests_per_minute: spec.requests_per_minute,
         tokens_per_minute: spec.tokens_per_minute,
     };
-    Ok(Arc::new(HttpModel::new(
-        settings,
-        env.usage().clone(),
-        wire,
-    )?))
+    Ok(Arc::new(HttpModel::new(settings, env.usage().clone(), wire)?))
 }
 
 fn bearer(key: Option<&ApiKey>) -> Result<HeaderMap, LlmError> {
@@ -261,10 +212,7 @@ fn anthropic_headers(key: Option<&ApiKey>) -> Result<HeaderMap, LlmError> {
         let (name, value) = secret_header("x-api-key", key.expose())?;
         headers.insert(name, value);
     }
-    headers.insert(
-        "anthropic-version",
-        reqwest::header::HeaderValue::from_static(API_VERSION),
-    );
+    headers.insert("anthropic-version", reqwest::header::HeaderValue::from_static(API_VERSION));
     Ok(headers)
 }
 
@@ -279,12 +227,7 @@ fn gemini_headers(key: Option<&ApiKey>) -> Result<HeaderMap, LlmError> {
 
 /// The first of `vars` that is set; a missing key is an error unless the
 /// endpoint is local (a vLLM or LM Studio on this machine needs none).
-fn api_key(
-    env: &ModelEnv,
-    provider: &str,
-    vars: &[&str],
-    base: &Url,
-) -> Result<Option<ApiKey>, LlmError> {
+fn api_key(env: &ModelEnv, provider: &str, vars: &[&str], base: &Url) -> Result<Option<ApiKey>, LlmError> {
     if let Some(key) = vars.iter().find_map(|var| env.var(var)) {
         return Ok(Some(ApiKey::new(key)));
     }
@@ -313,17 +256,11 @@ fn parse_base(text: &str) -> Result<Url, LlmError> {
         .map_err(|err| LlmError::Config(format!("base_url '{text}' is not a URL: {err}")))?;
     match url.scheme() {
         "http" | "https" => Ok(url),
-        other => Err(LlmError::Config(format!(
-            "base_url '{text}' must be http or https, not {other}"
-        ))),
+        other => Err(LlmError::Config(format!("base_url '{text}' must be http or https, not {other}"))),
     }
 }
 
 /// `OLLAMA_HOST` is often `host:port` without a scheme.
 fn with_scheme(host: String) -> String {
-    if host.contains("://") {
-        host
-    } else {
-        format!("http://{host}")
-    }
+    if host.contains("://") { host } else { format!("http://{host}") }
 }

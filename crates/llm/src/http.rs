@@ -59,14 +59,9 @@ pub(crate) struct HttpSettings {
 }
 
 /// A header value that `Debug` prints as `Sensitive`.
-pub(crate) fn secret_header(
-    name: &'static str,
-    value: &str,
-) -> Result<(HeaderName, HeaderValue), LlmError> {
+pub(crate) fn secret_header(name: &'static str, value: &str) -> Result<(HeaderName, HeaderValue), LlmError> {
     let mut value = HeaderValue::from_str(value).map_err(|_| {
-        LlmError::Config(format!(
-            "the API key for header {name} contains invalid characters"
-        ))
+        LlmError::Config(format!("the API key for header {name} contains invalid characters"))
     })?;
     value.set_sensitive(true);
     Ok((HeaderName::from_static(name), value))
@@ -83,11 +78,7 @@ pub(crate) struct HttpModel<W> {
 
 impl<W: WireFormat> HttpModel<W> {
     /// Builds the client; fails on TLS setup, never on the network.
-    pub(crate) fn new(
-        settings: HttpSettings,
-        usage: UsageCounter,
-        wire: W,
-    ) -> Result<Self, LlmError> {
+    pub(crate) fn new(settings: HttpSettings, usage: UsageCounter, wire: W) -> Result<Self, LlmError> {
         install_crypto_provider();
         let client = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT.min(settings.timeout))
@@ -97,13 +88,7 @@ impl<W: WireFormat> HttpModel<W> {
             .build()
             .map_err(|err| LlmError::Config(format!("could not build the HTTP client: {err}")))?;
         let limits = RateLimits::new(settings.requests_per_minute, settings.tokens_per_minute);
-        Ok(Self {
-            settings,
-            client,
-            limits,
-            usage,
-            wire,
-        })
+        Ok(Self { settings, client, limits, usage, wire })
     }
 
     fn url(&self) -> Result<Url, LlmError> {
@@ -165,10 +150,7 @@ impl<W: WireFormat> HttpModel<W> {
             .map_err(|err| Failure::retryable(self.transport(&err), None))?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|err| Failure::retryable(self.transport(&err), None))?;
+        let bytes = response.bytes().await.map_err(|err| Failure::retryable(self.transport(&err), None))?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|err| {
                 Failure::fatal(LlmError::Malformed {
@@ -182,11 +164,7 @@ impl<W: WireFormat> HttpModel<W> {
             status: status.as_u16(),
             message: self.error_message(&bytes),
         };
-        Err(if is_retryable(status) {
-            Failure::retryable(error, retry_after)
-        } else {
-            Failure::fatal(error)
-        })
+        Err(if is_retryable(status) { Failure::retryable(error, retry_after) } else { Failure::fatal(error) })
     }
 
     fn transport(&self, err: &reqwest::Error) -> LlmError {
@@ -200,10 +178,7 @@ impl<W: WireFormat> HttpModel<W> {
         // reqwest's message names the URL (never the key: keys travel in
         // headers); redact anyway in case a base URL embeds one.
         let message = format!("{kind}: {}", error_chain(err));
-        LlmError::Transport {
-            provider: self.settings.provider.clone(),
-            message: self.redact(&message),
-        }
+        LlmError::Transport { provider: self.settings.provider.clone(), message: self.redact(&message) }
     }
 
     /// The provider's own error message when the body has one, else the body.
@@ -211,11 +186,7 @@ impl<W: WireFormat> HttpModel<W> {
         let parsed: Option<Value> = serde_json::from_slice(bytes).ok();
         let message = parsed.as_ref().and_then(|body| {
             let error = body.get("error").unwrap_or(body);
-            error
-                .get("message")
-                .and_then(Value::as_str)
-                .or_else(|| error.as_str())
-                .map(str::to_owned)
+            error.get("message").and_then(Value::as_str).or_else(|| error.as_str()).map(str::to_owned)
         });
         match message {
             Some(message) => self.redact(&truncate(&message, MAX_ERROR_CHARS)),
@@ -292,18 +263,10 @@ struct Failure {
 
 impl Failure {
     fn retryable(error: LlmError, retry_after: Option<Duration>) -> Self {
-        Self {
-            error,
-            retryable: true,
-            retry_after,
-        }
+        Self { error, retryable: true, retry_after }
     }
     fn fatal(error: LlmError) -> Self {
-        Self {
-            error,
-            retryable: false,
-            retry_after: None,
-        }
+        Self { error, retryable: false, retry_after: None }
     }
 }
 
@@ -314,11 +277,7 @@ fn is_retryable(status: StatusCode) -> bool {
 
 /// `retry-after-ms` (OpenAI) or `Retry-After` (seconds or an HTTP date).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = |name| {
-        headers
-            .get(name)
-            .and_then(|value: &HeaderValue| value.to_str().ok())
-    };
+    let text = |name| headers.get(name).and_then(|value: &HeaderValue| value.to_str().ok());
     if let Some(ms) = text("retry-after-ms").and_then(|ms| ms.trim().parse::<f64>().ok())
         && ms.is_finite()
         && ms >= 0.0

@@ -66,9 +66,7 @@ impl SeededRng {
 /// A tool-call id: 9 alphanumerics drawn from `seed` (DeepFabric's shape).
 pub(crate) fn call_id(seed: u64) -> String {
     let mut rng = SeededRng::new(seed);
-    (0..9)
-        .map(|_| char::from(*rng.pick(ALPHANUMERIC)))
-        .collect()
+    (0..9).map(|_| char::from(*rng.pick(ALPHANUMERIC))).collect()
 }
 
 #[cfg(test)]
@@ -82,10 +80,7 @@ mod tests {
         assert!(id.chars().all(|c| c.is_ascii_alphanumeric()));
         assert_eq!(id, call_id(42));
         assert_ne!(id, call_id(43));
-        assert_ne!(
-            stable_hash([b"ab".as_slice(), b"c"]),
-            stable_hash([b"a".as_slice(), b"bc"])
-        );
+        assert_ne!(stable_hash([b"ab".as_slice(), b"c"]), stable_hash([b"a".as_slice(), b"bc"]));
     }
 
     #[test]

@@ -18,9 +18,7 @@ impl RateLimits {
         let limiter = |per_minute: NonZeroU32| RateLimiter::direct(Quota::per_minute(per_minute));
         Self {
             requests: requests_per_minute.and_then(NonZeroU32::new).map(limiter),
-            tokens: tokens_per_minute
-                .and_then(NonZeroU32::new)
-                .map(|tpm| (limiter(tpm), tpm)),
+            tokens: tokens_per_minute.and_then(NonZeroU32::new).map(|tpm| (limiter(tpm), tpm)),
         }
     }
 
@@ -31,9 +29,7 @@ impl RateLimits {
             requests.until_ready().await;
         }
         if let Some((tokens, capacity)) = &self.tokens {
-            let wanted = u32::try_from(estimated_tokens)
-                .unwrap_or(u32::MAX)
-                .min(capacity.get());
+            let wanted = u32::try_from(estimated_tokens).unwrap_or(u32::MAX).min(capacity.get());
             if let Some(wanted) = NonZeroU32::new(wanted) {
                 // `wanted` never exceeds the capacity, so this cannot fail.
                 let _ = tokens.until_n_ready(wanted).await;
@@ -46,10 +42,7 @@ impl fmt::Debug for RateLimits {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RateLimits")
             .field("requests", &self.requests.is_some())
-            .field(
-                "tokens_per_minute",
-                &self.tokens.as_ref().map(|(_, tpm)| tpm),
-            )
+            .field("tokens_per_minute", &self.tokens.as_ref().map(|(_, tpm)| tpm))
             .finish()
     }
 }
@@ -79,11 +72,7 @@ mod tests {
         for _ in 0..61 {
             limits.acquire(0).await;
         }
-        assert!(
-            start.elapsed() >= Duration::from_millis(900),
-            "{:?}",
-            start.elapsed()
-        );
+        assert!(start.elapsed() >= Duration::from_millis(900), "{:?}", start.elapsed());
     }
 
     #[tokio::test]
@@ -92,10 +81,6 @@ mod tests {
         let start = Instant::now();
         limits.acquire(600).await;
         limits.acquire(10).await; // 10 tokens refill in 1 s at 600/min
-        assert!(
-            start.elapsed() >= Duration::from_millis(900),
-            "{:?}",
-            start.elapsed()
-        );
+        assert!(start.elapsed() >= Duration::from_millis(900), "{:?}", start.elapsed());
     }
 }

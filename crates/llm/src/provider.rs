@@ -49,39 +49,22 @@ pub(crate) fn tool_name_for(message: &Message, history: &[Message]) -> String {
 
 /// An id for a call the provider gave none: stable for the same call.
 pub(crate) fn assigned_call_id(index: usize, name: &str, arguments: &str) -> String {
-    call_id(stable_hash([
-        index.to_string().as_bytes(),
-        name.as_bytes(),
-        arguments.as_bytes(),
-    ]))
+    call_id(stable_hash([index.to_string().as_bytes(), name.as_bytes(), arguments.as_bytes()]))
 }
 
 /// A `Malformed` error.
 pub(crate) fn malformed(provider: &str, message: impl Into<String>) -> LlmError {
-    LlmError::Malformed {
-        provider: provider.to_owned(),
-        message: message.into(),
-    }
+    LlmError::Malformed { provider: provider.to_owned(), message: message.into() }
 }
 
 /// A name providers accept for a schema or tool: `[A-Za-z0-9_-]{1,64}`.
 pub(crate) fn identifier(name: &str) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
         .take(64)
         .collect();
-    if cleaned.is_empty() {
-        "response".to_owned()
-    } else {
-        cleaned
-    }
+    if cleaned.is_empty() { "response".to_owned() } else { cleaned }
 }
 
 /// Number-or-zero from a JSON field.

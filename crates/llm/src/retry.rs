@@ -24,11 +24,7 @@ pub(crate) struct RetryPolicy {
 impl RetryPolicy {
     /// A policy with `max_retries` retries and the default timings.
     pub(crate) fn new(max_retries: u32) -> Self {
-        Self {
-            max_retries,
-            base: Duration::from_millis(500),
-            cap: Duration::from_secs(30),
-        }
+        Self { max_retries, base: Duration::from_millis(500), cap: Duration::from_secs(30) }
     }
 
     /// How long to wait before retry number `attempt` (0-based).
@@ -36,10 +32,7 @@ impl RetryPolicy {
         if let Some(asked) = retry_after {
             return asked.min(MAX_RETRY_AFTER);
         }
-        let full = self
-            .base
-            .saturating_mul(2u32.saturating_pow(attempt.min(16)))
-            .min(self.cap);
+        let full = self.base.saturating_mul(2u32.saturating_pow(attempt.min(16))).min(self.cap);
         let half = full / 2;
         let spread = u64::try_from((full - half).as_millis()).unwrap_or(u64::MAX);
         half + Duration::from_millis(rand::rng().random_range(0..=spread))
@@ -65,10 +58,7 @@ mod tests {
     fn retry_after_seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
-        assert_eq!(
-            parse_retry_after(" 1.5 ", now),
-            Some(Duration::from_millis(1500))
-        );
+        assert_eq!(parse_retry_after(" 1.5 ", now), Some(Duration::from_millis(1500)));
         let later = httpdate::fmt_http_date(now + Duration::from_secs(7));
         assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(7)));
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(7));
@@ -83,18 +73,9 @@ mod tests {
         for attempt in 0..8 {
             let full = (policy.base * 2u32.pow(attempt)).min(policy.cap);
             let delay = policy.delay(attempt, None);
-            assert!(
-                delay >= full / 2 && delay <= full,
-                "attempt {attempt}: {delay:?}"
-            );
+            assert!(delay >= full / 2 && delay <= full, "attempt {attempt}: {delay:?}");
         }
-        assert_eq!(
-            policy.delay(0, Some(Duration::from_secs(3))),
-            Duration::from_secs(3)
-        );
-        assert_eq!(
-            policy.delay(0, Some(Duration::from_secs(9999))),
-            MAX_RETRY_AFTER
-        );
+        assert_eq!(policy.delay(0, Some(Duration::from_secs(3))), Duration::from_secs(3));
+        assert_eq!(policy.delay(0, Some(Duration::from_secs(9999))), MAX_RETRY_AFTER);
     }
 }

@@ -19,23 +19,15 @@ fn close_objects(schema: &mut Value) {
         }
         return;
     };
-    let is_object = node.get("type").and_then(Value::as_str) == Some("object")
-        || node.contains_key("properties");
+    let is_object =
+        node.get("type").and_then(Value::as_str) == Some("object") || node.contains_key("properties");
     if is_object {
         let was_required: Vec<String> = node
             .get("required")
             .and_then(Value::as_array)
-            .map(|names| {
-                names
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
+            .map(|names| names.iter().filter_map(Value::as_str).map(str::to_owned).collect())
             .unwrap_or_default();
-        let properties = node
-            .entry("properties")
-            .or_insert_with(|| Value::Object(Map::new()));
+        let properties = node.entry("properties").or_insert_with(|| Value::Object(Map::new()));
         let mut names = Vec::new();
         if let Some(properties) = properties.as_object_mut() {
             for (name, property) in properties.iter_mut() {
@@ -70,9 +62,7 @@ fn make_nullable(property: &mut Value) {
             let kind = kind.clone();
             node.insert("type".into(), serde_json::json!([kind, "null"]));
         }
-        Some(Value::Array(kinds)) if !kinds.iter().any(|k| k == "null") => {
-            kinds.push("null".into())
-        }
+        Some(Value::Array(kinds)) if !kinds.iter().any(|k| k == "null") => kinds.push("null".into()),
         _ => {}
     }
 }
@@ -118,31 +108,19 @@ pub(crate) fn gemini(schema: &Value) -> Value {
             "properties" => Value::Object(
                 value
                     .as_object()
-                    .map(|props| {
-                        props
-                            .iter()
-                            .map(|(name, prop)| (name.clone(), gemini(prop)))
-                            .collect()
-                    })
+                    .map(|props| props.iter().map(|(name, prop)| (name.clone(), gemini(prop))).collect())
                     .unwrap_or_default(),
             ),
             "items" => gemini(value),
             "anyOf" => Value::Array(
-                value
-                    .as_array()
-                    .map(|alts| alts.iter().map(gemini).collect())
-                    .unwrap_or_default(),
+                value.as_array().map(|alts| alts.iter().map(gemini).collect()).unwrap_or_default(),
             ),
             "type" => match value {
                 Value::Array(kinds) => {
                     if kinds.iter().any(|k| k == "null") {
                         out.insert("nullable".into(), Value::Bool(true));
                     }
-                    kinds
-                        .iter()
-                        .find(|k| *k != "null")
-                        .cloned()
-                        .unwrap_or_else(|| "string".into())
+                    kinds.iter().find(|k| *k != "null").cloned().unwrap_or_else(|| "string".into())
                 }
                 other => other.clone(),
             },
@@ -156,8 +134,7 @@ pub(crate) fn gemini(schema: &Value) -> Value {
         let kept: Vec<Value> = required
             .iter()
             .filter(|name| {
-                name.as_str()
-                    .is_some_and(|name| known.is_some_and(|props| props.contains_key(name)))
+                name.as_str().is_some_and(|name| known.is_some_and(|props| props.contains_key(name)))
             })
             .cloned()
             .collect();
@@ -185,18 +162,9 @@ mod tests {
         let strict = openai_strict(&schema);
         assert_eq!(strict["additionalProperties"], json!(false));
         assert_eq!(strict["required"], json!(["name", "tags"]));
-        assert_eq!(
-            strict["properties"]["tags"]["type"],
-            json!(["array", "null"])
-        );
-        assert_eq!(
-            strict["properties"]["tags"]["items"]["additionalProperties"],
-            json!(false)
-        );
-        assert_eq!(
-            strict["properties"]["tags"]["items"]["required"],
-            json!(["k"])
-        );
+        assert_eq!(strict["properties"]["tags"]["type"], json!(["array", "null"]));
+        assert_eq!(strict["properties"]["tags"]["items"]["additionalProperties"], json!(false));
+        assert_eq!(strict["properties"]["tags"]["items"]["required"], json!(["k"]));
     }
 
     #[test]

@@ -16,8 +16,7 @@ use serde_json::Value;
 
 use crate::ids::{call_id, stable_hash};
 use crate::{
-    ChatModel, ChatRequest, ChatResponse, FinishReason, LlmError, ModelToolCall, Purpose, Usage,
-    UsageCounter,
+    ChatModel, ChatRequest, ChatResponse, FinishReason, LlmError, ModelToolCall, Purpose, Usage, UsageCounter,
 };
 
 /// The scripted model. See the module docs.
@@ -31,11 +30,7 @@ pub(crate) struct ScriptedModel {
 impl ScriptedModel {
     /// A scripted model named `model`, seeded by `seed`.
     pub(crate) fn new(model: &str, seed: u64, usage: UsageCounter) -> Self {
-        Self {
-            model: model.to_owned(),
-            seed,
-            usage,
-        }
+        Self { model: model.to_owned(), seed, usage }
     }
 
     /// A seed for this request: the spec's seed mixed with everything the
@@ -70,27 +65,15 @@ impl ChatModel for ScriptedModel {
         let schema = request.response_schema.as_ref();
         let (content, calls) = match request.purpose {
             Purpose::Subtopics => (subtopics::reply(request, seed), Vec::new()),
-            Purpose::UserRequest => (
-                shape::fit_text(&user::request(request, seed), schema),
-                Vec::new(),
-            ),
-            Purpose::UserFollowUp => (
-                shape::fit_text(&user::follow_up(request, seed), schema),
-                Vec::new(),
-            ),
+            Purpose::UserRequest => (shape::fit_text(&user::request(request, seed), schema), Vec::new()),
+            Purpose::UserFollowUp => (shape::fit_text(&user::follow_up(request, seed), schema), Vec::new()),
             Purpose::AgentStep => {
                 let step = agent::step(request, self.seed);
-                let content = if step.calls.is_empty() {
-                    shape::fit_text(&step.content, schema)
-                } else {
-                    step.content
-                };
+                let content =
+                    if step.calls.is_empty() { shape::fit_text(&step.content, schema) } else { step.content };
                 (content, step.calls)
             }
-            Purpose::Other => (
-                shape::fit_text(&prompt::acknowledge(request), schema),
-                Vec::new(),
-            ),
+            Purpose::Other => (shape::fit_text(&prompt::acknowledge(request), schema), Vec::new()),
         };
         let tool_calls: Vec<ModelToolCall> = calls
             .into_iter()
@@ -103,11 +86,7 @@ impl ChatModel for ScriptedModel {
                     &index.to_le_bytes(),
                     name.as_bytes(),
                 ]);
-                ModelToolCall {
-                    id: call_id(id_seed),
-                    name,
-                    arguments,
-                }
+                ModelToolCall { id: call_id(id_seed), name, arguments }
             })
             .collect();
         let usage = Usage {
@@ -115,18 +94,8 @@ impl ChatModel for ScriptedModel {
             completion_tokens: completion_tokens(&content, &tool_calls),
         };
         self.usage.record_call(usage);
-        let finish_reason = if tool_calls.is_empty() {
-            FinishReason::Stop
-        } else {
-            FinishReason::ToolCalls
-        };
-        Ok(ChatResponse {
-            content,
-            tool_calls,
-            reasoning: None,
-            usage,
-            finish_reason,
-        })
+        let finish_reason = if tool_calls.is_empty() { FinishReason::Stop } else { FinishReason::ToolCalls };
+        Ok(ChatResponse { content, tool_calls, reasoning: None, usage, finish_reason })
     }
 }
 
@@ -136,12 +105,7 @@ fn prompt_tokens(request: &ChatRequest) -> u64 {
         .messages
         .iter()
         .map(|m| {
-            m.content.len()
-                + m.tool_calls
-                    .iter()
-                    .map(|c| c.name.len() + c.arguments.len())
-                    .sum::<usize>()
-                + 4
+            m.content.len() + m.tool_calls.iter().map(|c| c.name.len() + c.arguments.len()).sum::<usize>() + 4
         })
         .sum();
     let tools: usize = request
@@ -153,10 +117,6 @@ fn prompt_tokens(request: &ChatRequest) -> u64 {
 }
 
 fn completion_tokens(content: &str, calls: &[ModelToolCall]) -> u64 {
-    let chars = content.len()
-        + calls
-            .iter()
-            .map(|c| c.name.len() + c.arguments.len())
-            .sum::<usize>();
+    let chars = content.len() + calls.iter().map(|c| c.name.len() + c.arguments.len()).sum::<usize>();
     (chars as u64).div_ceil(4).max(1)
 }

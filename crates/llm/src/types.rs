@@ -60,11 +60,7 @@ impl Message {
         Self::plain(Role::Assistant, content)
     }
     /// A tool result answering call `id` of tool `name`.
-    pub fn tool(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        content: impl Into<String>,
-    ) -> Self {
+    pub fn tool(id: impl Into<String>, name: impl Into<String>, content: impl Into<String>) -> Self {
         Self {
             role: Role::Tool,
             content: content.into(),
@@ -74,13 +70,7 @@ impl Message {
         }
     }
     fn plain(role: Role, content: impl Into<String>) -> Self {
-        Self {
-            role,
-            content: content.into(),
-            tool_calls: Vec::new(),
-            tool_call_id: None,
-            name: None,
-        }
+        Self { role, content: content.into(), tool_calls: Vec::new(), tool_call_id: None, name: None }
     }
 }
 

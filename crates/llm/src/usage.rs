@@ -62,12 +62,8 @@ impl UsageCounter {
     /// Counts one successful call and its tokens.
     pub fn record_call(&self, usage: Usage) {
         self.0.calls.fetch_add(1, Ordering::Relaxed);
-        self.0
-            .prompt_tokens
-            .fetch_add(usage.prompt_tokens, Ordering::Relaxed);
-        self.0
-            .completion_tokens
-            .fetch_add(usage.completion_tokens, Ordering::Relaxed);
+        self.0.prompt_tokens.fetch_add(usage.prompt_tokens, Ordering::Relaxed);
+        self.0.completion_tokens.fetch_add(usage.completion_tokens, Ordering::Relaxed);
     }
 
     /// Counts one retried attempt.
@@ -94,8 +90,6 @@ impl UsageCounter {
 
 impl fmt::Debug for UsageCounter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UsageCounter")
-            .field(&self.snapshot())
-            .finish()
+        f.debug_tuple("UsageCounter").field(&self.snapshot()).finish()
     }
 }

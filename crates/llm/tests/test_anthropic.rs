@@ -21,11 +21,8 @@ fn text_reply(text: &str) -> Reply {
 }
 
 fn model_at(base: &str) -> std::sync::Arc<dyn weft_llm::ChatModel> {
-    build_model_in(
-        &spec("anthropic", "claude-test", base),
-        &env_with("ANTHROPIC_API_KEY", "sk-ant-test"),
-    )
-    .unwrap()
+    build_model_in(&spec("anthropic", "claude-test", base), &env_with("ANTHROPIC_API_KEY", "sk-ant-test"))
+        .unwrap()
 }
 
 #[tokio::test]
@@ -36,13 +33,7 @@ async fn plain_reply_with_thinking_and_headers() {
     assert_eq!(response.content, "Hello!");
     assert_eq!(response.reasoning.as_deref(), Some("Say hello."));
     assert_eq!(response.finish_reason, FinishReason::Stop);
-    assert_eq!(
-        (
-            response.usage.prompt_tokens,
-            response.usage.completion_tokens
-        ),
-        (23, 7)
-    );
+    assert_eq!((response.usage.prompt_tokens, response.usage.completion_tokens), (23, 7));
 
     let request = server.single();
     assert_eq!(request.path, "/v1/messages");
@@ -63,11 +54,8 @@ async fn tool_use_round_trip() {
         {"type": "text", "text": "Let me read it."},
         {"type": "tool_use", "id": "toolu_01", "name": "read_file", "input": {"file_path": "notes.txt"}}
     ]);
-    let server = FakeServer::start(vec![
-        Reply::json(message(call, "tool_use")),
-        text_reply("It says hi."),
-    ])
-    .await;
+    let server =
+        FakeServer::start(vec![Reply::json(message(call, "tool_use")), text_reply("It says hi.")]).await;
     let model = model_at(&server.base);
     let mut request = plain("What is in notes.txt?");
     request.tools = vec![read_file_tool()];
@@ -76,17 +64,10 @@ async fn tool_use_round_trip() {
     assert_eq!(first.content, "Let me read it.");
     assert_eq!(first.finish_reason, FinishReason::ToolCalls);
     assert_eq!(first.tool_calls[0].id, "toolu_01");
-    assert_eq!(
-        first.tool_calls[0].arguments,
-        r#"{"file_path":"notes.txt"}"#
-    );
+    assert_eq!(first.tool_calls[0].arguments, r#"{"file_path":"notes.txt"}"#);
 
-    let failed =
-        r#"{"success":false,"result":"File not found: notes.txt","error_type":"FileNotFound"}"#;
-    let second = model
-        .chat(&after_tool_call("toolu_01", failed))
-        .await
-        .unwrap();
+    let failed = r#"{"success":false,"result":"File not found: notes.txt","error_type":"FileNotFound"}"#;
+    let second = model.chat(&after_tool_call("toolu_01", failed)).await.unwrap();
     assert_eq!(second.content, "It says hi.");
 
     let requests = server.requests();
@@ -125,28 +106,18 @@ async fn structured_output_is_a_forced_tool() {
     assert_eq!(response.finish_reason, FinishReason::Stop);
 
     let body = server.single().body;
-    assert_eq!(
-        body["tool_choice"],
-        json!({"type": "tool", "name": "subtopics"})
-    );
+    assert_eq!(body["tool_choice"], json!({"type": "tool", "name": "subtopics"}));
     assert_eq!(body["tools"][0]["name"], "subtopics");
-    assert_eq!(
-        body["tools"][0]["input_schema"],
-        structured().response_schema.unwrap().schema
-    );
+    assert_eq!(body["tools"][0]["input_schema"], structured().response_schema.unwrap().schema);
 }
 
 #[tokio::test]
 async fn overloaded_and_rate_limited_replies_are_retried() {
-    let limited = Reply::status(
-        429,
-        r#"{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}"#,
-    )
-    .header("retry-after", "1");
-    let overloaded = Reply::status(
-        529,
-        r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
-    );
+    let limited =
+        Reply::status(429, r#"{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}"#)
+            .header("retry-after", "1");
+    let overloaded =
+        Reply::status(529, r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#);
     let server = FakeServer::start(vec![limited, overloaded, text_reply("finally")]).await;
     let model = model_at(&server.base);
     assert_eq!(model.chat(&plain("Hi")).await.unwrap().content, "finally");
@@ -158,24 +129,14 @@ async fn overloaded_and_rate_limited_replies_are_retried() {
 
 #[tokio::test]
 async fn malformed_reply_is_an_error() {
-    let server = FakeServer::start(vec![Reply::json(
-        json!({"type": "message", "role": "assistant"}),
-    )])
-    .await;
-    assert!(matches!(
-        model_at(&server.base).chat(&plain("Hi")).await,
-        Err(LlmError::Malformed { .. })
-    ));
+    let server = FakeServer::start(vec![Reply::json(json!({"type": "message", "role": "assistant"}))]).await;
+    assert!(matches!(model_at(&server.base).chat(&plain("Hi")).await, Err(LlmError::Malformed { .. })));
 }
 
 #[test]
 fn missing_key_is_a_config_error() {
-    let error = build_model_in(
-        &ProviderSpec::new("anthropic", "claude-sonnet-4"),
-        &empty_env(),
-    )
-    .err()
-    .unwrap();
+    let error =
+        build_model_in(&ProviderSpec::new("anthropic", "claude-sonnet-4"), &empty_env()).err().unwrap();
     assert!(matches!(error, LlmError::Config(_)));
     assert!(error.to_string().contains("ANTHROPIC_API_KEY"), "{error}");
 }

@@ -20,11 +20,7 @@ fn text_reply(text: &str) -> Reply {
 }
 
 fn model_at(base: &str) -> std::sync::Arc<dyn weft_llm::ChatModel> {
-    build_model_in(
-        &spec("gemini", "gemini-test", base),
-        &env_with("GEMINI_API_KEY", "AIza-test"),
-    )
-    .unwrap()
+    build_model_in(&spec("gemini", "gemini-test", base), &env_with("GEMINI_API_KEY", "AIza-test")).unwrap()
 }
 
 #[tokio::test]
@@ -34,39 +30,21 @@ async fn plain_reply_with_thoughts() {
     let response = model_at(&server.base).chat(&plain("Hi")).await.unwrap();
     assert_eq!(response.content, "Hello!");
     assert_eq!(response.reasoning.as_deref(), Some("Think first."));
-    assert_eq!(
-        (
-            response.usage.prompt_tokens,
-            response.usage.completion_tokens
-        ),
-        (30, 12)
-    );
+    assert_eq!((response.usage.prompt_tokens, response.usage.completion_tokens), (30, 12));
 
     let request = server.single();
     assert_eq!(request.path, "/models/gemini-test:generateContent");
     assert_eq!(request.headers["x-goog-api-key"], "AIza-test");
-    assert!(
-        !request.path.contains("AIza"),
-        "the key travels in a header, not the URL"
-    );
-    assert_eq!(
-        request.body["systemInstruction"],
-        json!({"parts": [{"text": "Be brief."}]})
-    );
-    assert_eq!(
-        request.body["contents"],
-        json!([{"role": "user", "parts": [{"text": "Hi"}]}])
-    );
+    assert!(!request.path.contains("AIza"), "the key travels in a header, not the URL");
+    assert_eq!(request.body["systemInstruction"], json!({"parts": [{"text": "Be brief."}]}));
+    assert_eq!(request.body["contents"], json!([{"role": "user", "parts": [{"text": "Hi"}]}]));
 }
 
 #[tokio::test]
 async fn function_call_round_trip_with_clean_schemas() {
     let call = json!([{"functionCall": {"name": "read_file", "args": {"file_path": "notes.txt"}}}]);
-    let server = FakeServer::start(vec![
-        Reply::json(candidate(call, "STOP")),
-        text_reply("It says hi."),
-    ])
-    .await;
+    let server =
+        FakeServer::start(vec![Reply::json(candidate(call, "STOP")), text_reply("It says hi.")]).await;
     let model = model_at(&server.base);
     let mut request = plain("What is in notes.txt?");
     request.tools = vec![read_file_tool(), list_files_tool()];
@@ -74,18 +52,12 @@ async fn function_call_round_trip_with_clean_schemas() {
     let first = model.chat(&request).await.unwrap();
     assert_eq!(first.finish_reason, FinishReason::ToolCalls);
     assert_eq!(first.tool_calls[0].name, "read_file");
-    assert_eq!(
-        first.tool_calls[0].arguments,
-        r#"{"file_path":"notes.txt"}"#
-    );
+    assert_eq!(first.tool_calls[0].arguments, r#"{"file_path":"notes.txt"}"#);
     let id = &first.tool_calls[0].id;
     assert_eq!(id.len(), 9);
     assert!(id.chars().all(|c| c.is_ascii_alphanumeric()));
 
-    let second = model
-        .chat(&after_tool_call("abc123XYZ", "hi there"))
-        .await
-        .unwrap();
+    let second = model.chat(&after_tool_call("abc123XYZ", "hi there")).await.unwrap();
     assert_eq!(second.content, "It says hi.");
 
     let requests = server.requests();
@@ -96,10 +68,7 @@ async fn function_call_round_trip_with_clean_schemas() {
         declarations[0]["parameters"],
         json!({"type": "object", "properties": {"file_path": {"type": "string"}}, "required": ["file_path"]})
     );
-    assert_eq!(
-        requests[0].body["toolConfig"],
-        json!({"functionCallingConfig": {"mode": "AUTO"}})
-    );
+    assert_eq!(requests[0].body["toolConfig"], json!({"functionCallingConfig": {"mode": "AUTO"}}));
     let contents = &requests[1].body["contents"];
     assert_eq!(
         contents[1],
@@ -114,8 +83,7 @@ async fn function_call_round_trip_with_clean_schemas() {
 
 #[tokio::test]
 async fn structured_output_uses_response_schema() {
-    let server =
-        FakeServer::start(vec![text_reply(r#"{"subtopics":["Ownership","Traits"]}"#)]).await;
+    let server = FakeServer::start(vec![text_reply(r#"{"subtopics":["Ownership","Traits"]}"#)]).await;
     let response = model_at(&server.base).chat(&structured()).await.unwrap();
     assert_eq!(response.content, r#"{"subtopics":["Ownership","Traits"]}"#);
     let config = &server.single().body["generationConfig"];
@@ -135,12 +103,7 @@ async fn rate_limit_with_http_date_and_server_error_are_retried() {
         r#"{"error":{"code":429,"message":"Resource exhausted","status":"RESOURCE_EXHAUSTED"}}"#,
     )
     .header("retry-after", &when);
-    let server = FakeServer::start(vec![
-        limited,
-        Reply::status(500, "internal"),
-        text_reply("ok"),
-    ])
-    .await;
+    let server = FakeServer::start(vec![limited, Reply::status(500, "internal"), text_reply("ok")]).await;
     let model = model_at(&server.base);
     assert_eq!(model.chat(&plain("Hi")).await.unwrap().content, "ok");
     let requests = server.requests();
@@ -152,30 +115,15 @@ async fn rate_limit_with_http_date_and_server_error_are_retried() {
 #[tokio::test]
 async fn malformed_reply_is_an_error() {
     let server = FakeServer::start(vec![Reply::json(json!({"usageMetadata": {}}))]).await;
-    assert!(matches!(
-        model_at(&server.base).chat(&plain("Hi")).await,
-        Err(LlmError::Malformed { .. })
-    ));
+    assert!(matches!(model_at(&server.base).chat(&plain("Hi")).await, Err(LlmError::Malformed { .. })));
 }
 
 #[test]
 fn keys_come_from_gemini_or_google_vars_and_google_is_an_alias() {
-    let error = build_model_in(
-        &ProviderSpec::new("gemini", "gemini-2.5-flash"),
-        &empty_env(),
-    )
-    .err()
-    .unwrap();
-    assert!(
-        error
-            .to_string()
-            .contains("GEMINI_API_KEY or GOOGLE_API_KEY"),
-        "{error}"
-    );
-    let model = build_model_in(
-        &ProviderSpec::new("google", "gemini-2.5-flash"),
-        &env_with("GOOGLE_API_KEY", "k"),
-    )
-    .unwrap();
+    let error = build_model_in(&ProviderSpec::new("gemini", "gemini-2.5-flash"), &empty_env()).err().unwrap();
+    assert!(error.to_string().contains("GEMINI_API_KEY or GOOGLE_API_KEY"), "{error}");
+    let model =
+        build_model_in(&ProviderSpec::new("google", "gemini-2.5-flash"), &env_with("GOOGLE_API_KEY", "k"))
+            .unwrap();
     assert_eq!(model.provider(), "gemini");
 }

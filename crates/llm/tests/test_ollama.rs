@@ -25,38 +25,22 @@ fn model_at(base: &str) -> std::sync::Arc<dyn weft_llm::ChatModel> {
 
 #[tokio::test]
 async fn plain_reply_without_a_key() {
-    let reply = chat(
-        json!({"role": "assistant", "content": "Hello!", "thinking": "Be nice."}),
-        "stop",
-    );
+    let reply = chat(json!({"role": "assistant", "content": "Hello!", "thinking": "Be nice."}), "stop");
     let server = FakeServer::start(vec![Reply::json(reply)]).await;
     let spec = ProviderSpec {
         temperature: Some(0.5),
         max_tokens: Some(32),
         ..spec("ollama", "llama-test", &server.base)
     };
-    let response = build_model_in(&spec, &empty_env())
-        .unwrap()
-        .chat(&plain("Hi"))
-        .await
-        .unwrap();
+    let response = build_model_in(&spec, &empty_env()).unwrap().chat(&plain("Hi")).await.unwrap();
     assert_eq!(response.content, "Hello!");
     assert_eq!(response.reasoning.as_deref(), Some("Be nice."));
-    assert_eq!(
-        (
-            response.usage.prompt_tokens,
-            response.usage.completion_tokens
-        ),
-        (15, 6)
-    );
+    assert_eq!((response.usage.prompt_tokens, response.usage.completion_tokens), (15, 6));
 
     let request = server.single();
     assert_eq!(request.path, "/api/chat");
     assert_eq!(request.body["stream"], false);
-    assert_eq!(
-        request.body["options"],
-        json!({"temperature": 0.5, "num_predict": 32})
-    );
+    assert_eq!(request.body["options"], json!({"temperature": 0.5, "num_predict": 32}));
     assert!(!request.headers.contains_key("authorization"));
 }
 
@@ -64,26 +48,16 @@ async fn plain_reply_without_a_key() {
 async fn tool_call_round_trip() {
     let call = json!({"role": "assistant", "content": "",
                       "tool_calls": [{"function": {"name": "read_file", "arguments": {"file_path": "notes.txt"}}}]});
-    let server = FakeServer::start(vec![
-        Reply::json(chat(call, "stop")),
-        text_reply("It says hi."),
-    ])
-    .await;
+    let server = FakeServer::start(vec![Reply::json(chat(call, "stop")), text_reply("It says hi.")]).await;
     let model = model_at(&server.base);
     let mut request = plain("What is in notes.txt?");
     request.tools = vec![read_file_tool()];
     let first = model.chat(&request).await.unwrap();
     assert_eq!(first.finish_reason, FinishReason::ToolCalls);
-    assert_eq!(
-        first.tool_calls[0].arguments,
-        r#"{"file_path":"notes.txt"}"#
-    );
+    assert_eq!(first.tool_calls[0].arguments, r#"{"file_path":"notes.txt"}"#);
     assert_eq!(first.tool_calls[0].id.len(), 9);
 
-    model
-        .chat(&after_tool_call("abc123XYZ", "hi there"))
-        .await
-        .unwrap();
+    model.chat(&after_tool_call("abc123XYZ", "hi there")).await.unwrap();
     let requests = server.requests();
     assert_eq!(
         requests[0].body["tools"][0],
@@ -96,10 +70,7 @@ async fn tool_call_round_trip() {
         json!({"role": "assistant", "content": "Let me read it.",
                "tool_calls": [{"function": {"name": "read_file", "arguments": {"file_path": "notes.txt"}}}]})
     );
-    assert_eq!(
-        messages[3],
-        json!({"role": "tool", "tool_name": "read_file", "content": "hi there"})
-    );
+    assert_eq!(messages[3], json!({"role": "tool", "tool_name": "read_file", "content": "hi there"}));
 }
 
 #[tokio::test]
@@ -107,21 +78,13 @@ async fn structured_output_uses_format() {
     let server = FakeServer::start(vec![text_reply(r#"{"subtopics":["a","b"]}"#)]).await;
     let response = model_at(&server.base).chat(&structured()).await.unwrap();
     assert_eq!(response.content, r#"{"subtopics":["a","b"]}"#);
-    assert_eq!(
-        server.single().body["format"],
-        structured().response_schema.unwrap().schema
-    );
+    assert_eq!(server.single().body["format"], structured().response_schema.unwrap().schema);
 }
 
 #[tokio::test]
 async fn busy_server_is_retried() {
     let busy = Reply::status(429, r#"{"error":"server busy"}"#).header("retry-after", "1");
-    let server = FakeServer::start(vec![
-        busy,
-        Reply::status(502, "bad gateway"),
-        text_reply("ok"),
-    ])
-    .await;
+    let server = FakeServer::start(vec![busy, Reply::status(502, "bad gateway"), text_reply("ok")]).await;
     let model = model_at(&server.base);
     assert_eq!(model.chat(&plain("Hi")).await.unwrap().content, "ok");
     let requests = server.requests();
@@ -132,10 +95,7 @@ async fn busy_server_is_retried() {
 #[tokio::test]
 async fn malformed_reply_is_an_error() {
     let server = FakeServer::start(vec![Reply::json(json!({"done": true}))]).await;
-    assert!(matches!(
-        model_at(&server.base).chat(&plain("Hi")).await,
-        Err(LlmError::Malformed { .. })
-    ));
+    assert!(matches!(model_at(&server.base).chat(&plain("Hi")).await, Err(LlmError::Malformed { .. })));
 }
 
 #[tokio::test]

@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::{Value, json};
-use weft_llm::{
-    FinishReason, LlmError, ModelEnv, ProviderSpec, ToolChoice, UsageCounter, build_model_in,
-};
+use weft_llm::{FinishReason, LlmError, ModelEnv, ProviderSpec, ToolChoice, UsageCounter, build_model_in};
 
 fn completion(message: Value, finish: &str) -> Value {
     json!({
@@ -19,10 +17,7 @@ fn completion(message: Value, finish: &str) -> Value {
 }
 
 fn text_reply(text: &str) -> Reply {
-    Reply::json(completion(
-        json!({"role": "assistant", "content": text}),
-        "stop",
-    ))
+    Reply::json(completion(json!({"role": "assistant", "content": text}), "stop"))
 }
 
 #[tokio::test]
@@ -45,13 +40,7 @@ async fn plain_reply_with_usage_and_reasoning() {
     assert_eq!(response.content, "Hello!");
     assert_eq!(response.reasoning.as_deref(), Some("Greet back."));
     assert_eq!(response.finish_reason, FinishReason::Stop);
-    assert_eq!(
-        (
-            response.usage.prompt_tokens,
-            response.usage.completion_tokens
-        ),
-        (12, 5)
-    );
+    assert_eq!((response.usage.prompt_tokens, response.usage.completion_tokens), (12, 5));
 
     let request = server.single();
     assert_eq!(request.path, "/chat/completions");
@@ -65,10 +54,7 @@ async fn plain_reply_with_usage_and_reasoning() {
     assert!((request.body["temperature"].as_f64().unwrap() - 0.3).abs() < 1e-6);
     assert!(request.body.get("tools").is_none());
     let totals = model.usage().unwrap().snapshot();
-    assert_eq!(
-        (totals.calls, totals.prompt_tokens, totals.completion_tokens),
-        (1, 12, 5)
-    );
+    assert_eq!((totals.calls, totals.prompt_tokens, totals.completion_tokens), (1, 12, 5));
 }
 
 #[tokio::test]
@@ -76,11 +62,8 @@ async fn tool_call_round_trip() {
     let call = json!({"role": "assistant", "content": null, "tool_calls": [
         {"id": "call_abc123", "type": "function", "function": {"name": "read_file", "arguments": "{\"file_path\":\"notes.txt\"}"}}
     ]});
-    let server = FakeServer::start(vec![
-        Reply::json(completion(call, "tool_calls")),
-        text_reply("It says hi."),
-    ])
-    .await;
+    let server =
+        FakeServer::start(vec![Reply::json(completion(call, "tool_calls")), text_reply("It says hi.")]).await;
     let model = build_model_in(&spec("openai", "gpt-test", &server.base), &empty_env()).unwrap();
 
     let mut request = plain("What is in notes.txt?");
@@ -91,15 +74,9 @@ async fn tool_call_round_trip() {
     assert_eq!(first.tool_calls.len(), 1);
     assert_eq!(first.tool_calls[0].id, "call_abc123");
     assert_eq!(first.tool_calls[0].name, "read_file");
-    assert_eq!(
-        first.tool_calls[0].arguments,
-        r#"{"file_path":"notes.txt"}"#
-    );
+    assert_eq!(first.tool_calls[0].arguments, r#"{"file_path":"notes.txt"}"#);
 
-    let second = model
-        .chat(&after_tool_call("call_abc123", "hi there"))
-        .await
-        .unwrap();
+    let second = model.chat(&after_tool_call("call_abc123", "hi there")).await.unwrap();
     assert_eq!(second.content, "It says hi.");
 
     let requests = server.requests();
@@ -118,24 +95,16 @@ async fn tool_call_round_trip() {
             {"id": "call_abc123", "type": "function", "function": {"name": "read_file", "arguments": "{\"file_path\":\"notes.txt\"}"}}
         ]})
     );
-    assert_eq!(
-        messages[3],
-        json!({"role": "tool", "tool_call_id": "call_abc123", "content": "hi there"})
-    );
+    assert_eq!(messages[3], json!({"role": "tool", "tool_call_id": "call_abc123", "content": "hi there"}));
 }
 
 #[tokio::test]
 async fn structured_output_uses_a_strict_json_schema() {
-    let server = FakeServer::start(vec![text_reply(
-        r#"{"subtopics":["Ownership","Traits"],"note":null}"#,
-    )])
-    .await;
+    let server =
+        FakeServer::start(vec![text_reply(r#"{"subtopics":["Ownership","Traits"],"note":null}"#)]).await;
     let model = build_model_in(&spec("openai", "gpt-test", &server.base), &empty_env()).unwrap();
     let response = model.chat(&structured()).await.unwrap();
-    assert_eq!(
-        response.content,
-        r#"{"subtopics":["Ownership","Traits"],"note":null}"#
-    );
+    assert_eq!(response.content, r#"{"subtopics":["Ownership","Traits"],"note":null}"#);
 
     let format = &server.single().body["response_format"];
     assert_eq!(format["type"], "json_schema");
@@ -144,16 +113,13 @@ async fn structured_output_uses_a_strict_json_schema() {
     let schema = &format["json_schema"]["schema"];
     assert_eq!(schema["additionalProperties"], false);
     assert_eq!(schema["required"], json!(["note", "subtopics"]));
-    assert_eq!(
-        schema["properties"]["note"]["type"],
-        json!(["string", "null"])
-    );
+    assert_eq!(schema["properties"]["note"]["type"], json!(["string", "null"]));
 }
 
 #[tokio::test]
 async fn rate_limited_reply_is_retried_after_retry_after() {
-    let limited = Reply::status(429, r#"{"error":{"message":"Rate limit reached"}}"#)
-        .header("retry-after", "1");
+    let limited =
+        Reply::status(429, r#"{"error":{"message":"Rate limit reached"}}"#).header("retry-after", "1");
     let server = FakeServer::start(vec![limited, text_reply("ok")]).await;
     let usage = UsageCounter::new();
     let env = empty_env().with_usage(usage.clone());
@@ -171,11 +137,7 @@ async fn rate_limited_reply_is_retried_after_retry_after() {
 
 #[tokio::test]
 async fn server_errors_are_retried_then_reported() {
-    let server = FakeServer::start(vec![
-        Reply::status(503, "overloaded"),
-        text_reply("recovered"),
-    ])
-    .await;
+    let server = FakeServer::start(vec![Reply::status(503, "overloaded"), text_reply("recovered")]).await;
     let model = build_model_in(&spec("openai", "gpt-test", &server.base), &empty_env()).unwrap();
     assert_eq!(model.chat(&plain("Hi")).await.unwrap().content, "recovered");
     assert_eq!(server.requests().len(), 2);
@@ -184,11 +146,7 @@ async fn server_errors_are_retried_then_reported() {
     let failing = FakeServer::start(vec![Reply::status(500, "boom"); 3]).await;
     let model = build_model_in(&spec("openai", "gpt-test", &failing.base), &empty_env()).unwrap();
     match model.chat(&plain("Hi")).await {
-        Err(LlmError::Status {
-            status: 500,
-            message,
-            ..
-        }) => assert_eq!(message, "boom"),
+        Err(LlmError::Status { status: 500, message, .. }) => assert_eq!(message, "boom"),
         other => panic!("expected a 500, got {other:?}"),
     }
     assert_eq!(failing.requests().len(), 3);
@@ -216,32 +174,17 @@ async fn malformed_replies_are_errors() {
     ])
     .await;
     let model = build_model_in(&spec("openai", "gpt-test", &server.base), &empty_env()).unwrap();
-    assert!(matches!(
-        model.chat(&plain("Hi")).await,
-        Err(LlmError::Malformed { .. })
-    ));
-    assert!(matches!(
-        model.chat(&plain("Hi")).await,
-        Err(LlmError::Malformed { .. })
-    ));
-    assert_eq!(
-        server.requests().len(),
-        2,
-        "malformed replies are not retried"
-    );
+    assert!(matches!(model.chat(&plain("Hi")).await, Err(LlmError::Malformed { .. })));
+    assert!(matches!(model.chat(&plain("Hi")).await, Err(LlmError::Malformed { .. })));
+    assert_eq!(server.requests().len(), 2, "malformed replies are not retried");
 }
 
 #[tokio::test]
 async fn slow_replies_time_out_and_are_retried() {
-    let server = FakeServer::start(vec![
-        text_reply("late").after(Duration::from_secs(3)),
-        text_reply("on time"),
-    ])
-    .await;
-    let spec = ProviderSpec {
-        timeout_secs: Some(1),
-        ..spec("openai", "gpt-test", &server.base)
-    };
+    let server =
+        FakeServer::start(vec![text_reply("late").after(Duration::from_secs(3)), text_reply("on time")])
+            .await;
+    let spec = ProviderSpec { timeout_secs: Some(1), ..spec("openai", "gpt-test", &server.base) };
     let model = build_model_in(&spec, &empty_env()).unwrap();
     assert_eq!(model.chat(&plain("Hi")).await.unwrap().content, "on time");
     assert_eq!(model.usage().unwrap().snapshot().retries, 1);
@@ -249,23 +192,15 @@ async fn slow_replies_time_out_and_are_retried() {
 
 #[tokio::test]
 async fn connection_errors_are_transport_errors() {
-    let spec = ProviderSpec {
-        max_retries: 1,
-        ..spec("openai", "gpt-test", "http://127.0.0.1:9")
-    };
+    let spec = ProviderSpec { max_retries: 1, ..spec("openai", "gpt-test", "http://127.0.0.1:9") };
     let model = build_model_in(&spec, &empty_env()).unwrap();
-    assert!(matches!(
-        model.chat(&plain("Hi")).await,
-        Err(LlmError::Transport { .. })
-    ));
+    assert!(matches!(model.chat(&plain("Hi")).await, Err(LlmError::Transport { .. })));
     assert_eq!(model.usage().unwrap().snapshot().retries, 1);
 }
 
 #[test]
 fn missing_key_is_a_config_error_at_construction() {
-    let error = build_model_in(&ProviderSpec::new("openai", "gpt-4o"), &empty_env())
-        .err()
-        .expect("no key");
+    let error = build_model_in(&ProviderSpec::new("openai", "gpt-4o"), &empty_env()).err().expect("no key");
     assert!(matches!(error, LlmError::Config(_)));
     assert!(error.to_string().contains("OPENAI_API_KEY"), "{error}");
     // A remote custom base URL still needs a key.
@@ -286,19 +221,10 @@ async fn openai_base_url_comes_from_the_environment() {
 
 #[test]
 fn unknown_providers_and_bad_specs_are_rejected() {
-    let error = build_model_in(&ProviderSpec::new("mistral", "x"), &empty_env())
-        .err()
-        .unwrap();
-    assert!(
-        error
-            .to_string()
-            .contains("openai, anthropic, gemini, ollama, openrouter, scripted"),
-        "{error}"
-    );
+    let error = build_model_in(&ProviderSpec::new("mistral", "x"), &empty_env()).err().unwrap();
+    assert!(error.to_string().contains("openai, anthropic, gemini, ollama, openrouter, scripted"), "{error}");
     assert!(build_model_in(&ProviderSpec::new("openai", ""), &empty_env()).is_err());
-    let bad_url = ProviderSpec {
-        base_url: Some("not a url".into()),
-        ..ProviderSpec::new("ollama", "llama3")
-    };
+    let bad_url =
+        ProviderSpec { base_url: Some("not a url".into()), ..ProviderSpec::new("ollama", "llama3") };
     assert!(build_model_in(&bad_url, &empty_env()).is_err());
 }

@@ -54,15 +54,9 @@ async fn tool_call_round_trip() {
     let first = model.chat(&request).await.unwrap();
     assert_eq!(first.finish_reason, FinishReason::ToolCalls);
     assert_eq!(first.tool_calls[0].id, "call_1");
-    model
-        .chat(&after_tool_call("call_1", "hi there"))
-        .await
-        .unwrap();
+    model.chat(&after_tool_call("call_1", "hi there")).await.unwrap();
     let requests = server.requests();
-    assert_eq!(
-        requests[0].body["tools"][0]["function"]["name"],
-        "read_file"
-    );
+    assert_eq!(requests[0].body["tools"][0]["function"]["name"], "read_file");
     assert_eq!(
         requests[1].body["messages"][3],
         json!({"role": "tool", "tool_call_id": "call_1", "content": "hi there"})
@@ -73,24 +67,14 @@ async fn tool_call_round_trip() {
 async fn structured_output_uses_json_schema() {
     let server = FakeServer::start(vec![text_reply(r#"{"subtopics":[],"note":null}"#)]).await;
     model_at(&server.base).chat(&structured()).await.unwrap();
-    assert_eq!(
-        server.single().body["response_format"]["type"],
-        "json_schema"
-    );
+    assert_eq!(server.single().body["response_format"]["type"], "json_schema");
 }
 
 #[tokio::test]
 async fn retries_429_and_5xx() {
     let limited = Reply::status(429, "{}").header("retry-after", "1");
     let server = FakeServer::start(vec![limited, Reply::status(500, "{}"), text_reply("ok")]).await;
-    assert_eq!(
-        model_at(&server.base)
-            .chat(&plain("Hi"))
-            .await
-            .unwrap()
-            .content,
-        "ok"
-    );
+    assert_eq!(model_at(&server.base).chat(&plain("Hi")).await.unwrap().content, "ok");
     let requests = server.requests();
     assert!(requests[1].at - requests[0].at >= Duration::from_secs(1));
     assert_eq!(requests.len(), 3);
@@ -99,16 +83,11 @@ async fn retries_429_and_5xx() {
 #[tokio::test]
 async fn malformed_reply_is_an_error() {
     let server = FakeServer::start(vec![Reply::json(json!({"error_free": true}))]).await;
-    assert!(matches!(
-        model_at(&server.base).chat(&plain("Hi")).await,
-        Err(LlmError::Malformed { .. })
-    ));
+    assert!(matches!(model_at(&server.base).chat(&plain("Hi")).await, Err(LlmError::Malformed { .. })));
 }
 
 #[test]
 fn missing_key_is_a_config_error() {
-    let error = build_model_in(&ProviderSpec::new("openrouter", "x/y"), &empty_env())
-        .err()
-        .unwrap();
+    let error = build_model_in(&ProviderSpec::new("openrouter", "x/y"), &empty_env()).err().unwrap();
     assert!(error.to_string().contains("OPENROUTER_API_KEY"), "{error}");
 }

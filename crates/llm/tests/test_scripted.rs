@@ -8,19 +8,13 @@ use std::collections::BTreeMap;
 use common::*;
 use serde_json::{Value, json};
 use weft_llm::{
-    ChatModel, ChatRequest, FinishReason, Message, ModelEnv, ProviderSpec, Purpose, Role,
-    ToolChoice, UsageCounter, build_model_in,
+    ChatModel, ChatRequest, FinishReason, Message, ModelEnv, ProviderSpec, Purpose, Role, ToolChoice,
+    UsageCounter, build_model_in,
 };
 
 fn scripted(seed: u64) -> std::sync::Arc<dyn ChatModel> {
-    build_model_in(
-        &ProviderSpec {
-            seed,
-            ..ProviderSpec::new("scripted", "scripted-agent")
-        },
-        &empty_env(),
-    )
-    .unwrap()
+    build_model_in(&ProviderSpec { seed, ..ProviderSpec::new("scripted", "scripted-agent") }, &empty_env())
+        .unwrap()
 }
 
 /// The VFS's behaviour in miniature: the real messages and envelope.
@@ -32,27 +26,15 @@ impl Sandbox {
     fn seeded() -> Self {
         let files = [
             ("data/sales.csv", "region,amount\nnorth,120\nsouth,80\n"),
-            (
-                "src/main.py",
-                "import sys\n\ndef main():\n    print('hello')\n",
-            ),
+            ("src/main.py", "import sys\n\ndef main():\n    print('hello')\n"),
             ("docs/guide.md", "# Deployment guide\nRun make deploy.\n"),
         ];
-        Self {
-            files: files
-                .iter()
-                .map(|(p, c)| ((*p).to_owned(), (*c).to_owned()))
-                .collect(),
-        }
+        Self { files: files.iter().map(|(p, c)| ((*p).to_owned(), (*c).to_owned())).collect() }
     }
 
     fn execute(&mut self, name: &str, arguments: &str) -> String {
         let args: Value = serde_json::from_str(arguments).expect("scripted arguments are JSON");
-        let path = args
-            .get("file_path")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+        let path = args.get("file_path").and_then(Value::as_str).unwrap_or_default().to_owned();
         let envelope = |ok: bool, result: String, error: Option<&str>| {
             let mut value = json!({"success": ok, "result": result});
             if let Some(error) = error {
@@ -61,35 +43,21 @@ impl Sandbox {
             value.to_string()
         };
         if path.starts_with('/') || path.contains("..") {
-            return envelope(
-                false,
-                format!("Access denied: {path}"),
-                Some("PermissionDenied"),
-            );
+            return envelope(false, format!("Access denied: {path}"), Some("PermissionDenied"));
         }
         match name {
-            "list_files" => envelope(
-                true,
-                serde_json::to_string(&self.files.keys().collect::<Vec<_>>()).unwrap(),
-                None,
-            ),
+            "list_files" => {
+                envelope(true, serde_json::to_string(&self.files.keys().collect::<Vec<_>>()).unwrap(), None)
+            }
             "read_file" => match self.files.get(&path) {
                 Some(content) => envelope(true, content.clone(), None),
-                None => envelope(
-                    false,
-                    format!("File not found: {path}"),
-                    Some("FileNotFound"),
-                ),
+                None => envelope(false, format!("File not found: {path}"), Some("FileNotFound")),
             },
             "write_file" => {
                 let content = args["content"].as_str().unwrap().to_owned();
                 let len = content.len();
                 self.files.insert(path.clone(), content);
-                envelope(
-                    true,
-                    format!("Successfully wrote {len} bytes to {path}"),
-                    None,
-                )
+                envelope(true, format!("Successfully wrote {len} bytes to {path}"), None)
             }
             other => envelope(false, format!("Unknown tool: {other}"), Some("UnknownTool")),
         }
@@ -103,10 +71,8 @@ async fn run(
     tools: Vec<weft_protocol::ToolDefinition>,
     sandbox: &mut Sandbox,
 ) -> Vec<Message> {
-    let mut messages = vec![
-        Message::system("You are a careful assistant with file tools."),
-        Message::user(task),
-    ];
+    let mut messages =
+        vec![Message::system("You are a careful assistant with file tools."), Message::user(task)];
     for _ in 0..20 {
         let request = ChatRequest {
             messages: messages.clone(),
@@ -117,11 +83,7 @@ async fn run(
         let response = model.chat(&request).await.unwrap();
         let offered: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
         for call in &response.tool_calls {
-            assert!(
-                offered.contains(&call.name.as_str()),
-                "called {} which was not offered",
-                call.name
-            );
+            assert!(offered.contains(&call.name.as_str()), "called {} which was not offered", call.name);
             assert_eq!(call.id.len(), 9);
             assert!(call.id.chars().all(|c| c.is_ascii_alphanumeric()));
         }
@@ -138,10 +100,7 @@ async fn run(
             return messages;
         }
         assert_eq!(response.finish_reason, FinishReason::ToolCalls);
-        assert!(
-            !response.content.is_empty(),
-            "each tool step carries a thought"
-        );
+        assert!(!response.content.is_empty(), "each tool step carries a thought");
         for call in calls {
             let result = sandbox.execute(&call.name, &call.arguments);
             messages.push(Message::tool(&call.id, &call.name, result));
@@ -173,44 +132,25 @@ async fn the_agent_explores_meets_errors_recovers_and_answers_from_what_it_saw()
         let mut sandbox = Sandbox::seeded();
         let transcript = run(&*scripted(seed), TASK, file_tools(), &mut sandbox).await;
         let calls = calls(&transcript);
-        assert_eq!(
-            calls[0],
-            ("list_files".to_owned(), json!({})),
-            "seed {seed} starts by listing"
-        );
-        let results: Vec<&str> = transcript
-            .iter()
-            .filter(|m| m.role == Role::Tool)
-            .map(|m| m.content.as_str())
-            .collect();
+        assert_eq!(calls[0], ("list_files".to_owned(), json!({})), "seed {seed} starts by listing");
+        let results: Vec<&str> =
+            transcript.iter().filter(|m| m.role == Role::Tool).map(|m| m.content.as_str()).collect();
         saw_missing |= results.iter().any(|r| r.contains("File not found"));
-        saw_denied |= results
-            .iter()
-            .any(|r| r.contains("Access denied: /etc/passwd"));
+        saw_denied |= results.iter().any(|r| r.contains("Access denied: /etc/passwd"));
         // It read a real file, wrote the notes the user asked for, and they hold what it read.
         assert!(
-            calls
-                .iter()
-                .any(|(n, a)| n == "read_file" && a["file_path"] == "data/sales.csv"),
+            calls.iter().any(|(n, a)| n == "read_file" && a["file_path"] == "data/sales.csv"),
             "seed {seed}"
         );
-        let notes = sandbox
-            .files
-            .get("notes/summary.md")
-            .unwrap_or_else(|| panic!("seed {seed} wrote no notes"));
+        let notes =
+            sandbox.files.get("notes/summary.md").unwrap_or_else(|| panic!("seed {seed} wrote no notes"));
         assert!(notes.contains("data/sales.csv: 3 lines"), "{notes}");
         // The answer quotes observations.
         let answer = &transcript.last().unwrap().content;
-        assert!(
-            answer.contains("data/sales.csv has 3 lines"),
-            "seed {seed}: {answer}"
-        );
+        assert!(answer.contains("data/sales.csv has 3 lines"), "seed {seed}: {answer}");
         assert!(answer.contains("notes/summary.md"), "{answer}");
     }
-    assert!(
-        saw_missing && saw_denied,
-        "across seeds the agent meets both kinds of error"
-    );
+    assert!(saw_missing && saw_denied, "across seeds the agent meets both kinds of error");
 }
 
 #[tokio::test]
@@ -223,18 +163,16 @@ async fn same_seed_same_transcript_different_seeds_differ() {
         let transcript = run(&*scripted(seed), TASK, file_tools(), &mut Sandbox::seeded()).await;
         distinct.insert(serde_json::to_string(&transcript).unwrap());
     }
-    assert!(
-        distinct.len() >= 4,
-        "only {} distinct transcripts over 8 seeds",
-        distinct.len()
-    );
+    assert!(distinct.len() >= 4, "only {} distinct transcripts over 8 seeds", distinct.len());
 }
 
 #[tokio::test]
 async fn canned_history_with_errors_is_handled_step_by_step() {
     let model = scripted(3);
     let listing = json!({"success": true, "result": "[\"a.txt\"]"}).to_string();
-    let denied = json!({"success": false, "result": "Access denied: a.txt", "error_type": "PermissionDenied"}).to_string();
+    let denied =
+        json!({"success": false, "result": "Access denied: a.txt", "error_type": "PermissionDenied"})
+            .to_string();
     let mut messages = vec![Message::user("Summarise my files into report.txt")];
     let request = |messages: &Vec<Message>| ChatRequest {
         messages: messages.clone(),
@@ -251,11 +189,7 @@ async fn canned_history_with_errors_is_handled_step_by_step() {
         tool_call_id: None,
         name: None,
     });
-    messages.push(Message::tool(
-        &first.tool_calls[0].id,
-        "list_files",
-        listing,
-    ));
+    messages.push(Message::tool(&first.tool_calls[0].id, "list_files", listing));
     // Every further call fails; the agent must still finish.
     for _ in 0..15 {
         let response = model.chat(&request(&messages)).await.unwrap();
@@ -283,11 +217,7 @@ async fn only_offered_tools_are_called_and_tool_choice_none_answers() {
     // Only read_file: no listing, so it reads the files the task names.
     let mut sandbox = Sandbox::seeded();
     let transcript = run(&*scripted(1), TASK, vec![read_file_tool()], &mut sandbox).await;
-    assert!(
-        calls(&transcript)
-            .iter()
-            .all(|(name, _)| name == "read_file")
-    );
+    assert!(calls(&transcript).iter().all(|(name, _)| name == "read_file"));
 
     let request = ChatRequest {
         messages: vec![Message::user(TASK)],
@@ -306,11 +236,7 @@ async fn only_offered_tools_are_called_and_tool_choice_none_answers() {
         "inputSchema": {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}}, "required": ["city"]}
     }))
     .unwrap();
-    let request = ChatRequest {
-        tools: vec![weather],
-        tool_choice: ToolChoice::Auto,
-        ..request
-    };
+    let request = ChatRequest { tools: vec![weather], tool_choice: ToolChoice::Auto, ..request };
     let response = scripted(1).chat(&request).await.unwrap();
     assert_eq!(response.tool_calls[0].name, "get_weather");
     assert_eq!(
@@ -327,27 +253,13 @@ async fn subtopics_are_counted_distinct_and_deterministic() {
         ..ChatRequest::default()
     };
     let model = scripted(5);
-    let five = model
-        .chat(&ask(
-            "Generate 5 subtopics.\nTopic path: DevOps -> CI pipelines",
-        ))
-        .await
-        .unwrap();
+    let five = model.chat(&ask("Generate 5 subtopics.\nTopic path: DevOps -> CI pipelines")).await.unwrap();
     let five: Vec<String> = serde_json::from_str(&five.content).unwrap();
     assert_eq!(five.len(), 5);
-    assert_eq!(
-        five.iter().collect::<std::collections::BTreeSet<_>>().len(),
-        5
-    );
+    assert_eq!(five.iter().collect::<std::collections::BTreeSet<_>>().len(), 5);
     assert!(five.iter().all(|t| t.contains("CI pipelines")), "{five:?}");
     let again: Vec<String> = serde_json::from_str(
-        &model
-            .chat(&ask(
-                "Generate 5 subtopics.\nTopic path: DevOps -> CI pipelines",
-            ))
-            .await
-            .unwrap()
-            .content,
+        &model.chat(&ask("Generate 5 subtopics.\nTopic path: DevOps -> CI pipelines")).await.unwrap().content,
     )
     .unwrap();
     assert_eq!(five, again);
@@ -355,13 +267,7 @@ async fn subtopics_are_counted_distinct_and_deterministic() {
         serde_json::from_str(&model.chat(&ask("Topic: Cooking")).await.unwrap().content).unwrap();
     assert_eq!(default.len(), 3);
     let sibling: Vec<String> = serde_json::from_str(
-        &model
-            .chat(&ask(
-                "Generate 5 subtopics.\nTopic path: DevOps -> Monitoring",
-            ))
-            .await
-            .unwrap()
-            .content,
+        &model.chat(&ask("Generate 5 subtopics.\nTopic path: DevOps -> Monitoring")).await.unwrap().content,
     )
     .unwrap();
     assert!(sibling.iter().all(|t| !five.contains(t)));
@@ -376,10 +282,7 @@ async fn user_turns_mention_the_seeded_files() {
         ..ChatRequest::default()
     };
     let text = scripted(2).chat(&request).await.unwrap().content;
-    assert!(
-        text.contains("data/sales.csv") || text.contains("src/main.py"),
-        "{text}"
-    );
+    assert!(text.contains("data/sales.csv") || text.contains("src/main.py"), "{text}");
     assert!(text.contains("Sales reports"), "{text}");
     assert_eq!(text, scripted(2).chat(&request).await.unwrap().content);
 
@@ -398,11 +301,7 @@ async fn user_turns_mention_the_seeded_files() {
     assert!(!second.last().unwrap().content.is_empty());
 }
 
-async fn run_from(
-    model: &dyn ChatModel,
-    mut messages: Vec<Message>,
-    sandbox: &mut Sandbox,
-) -> Vec<Message> {
+async fn run_from(model: &dyn ChatModel, mut messages: Vec<Message>, sandbox: &mut Sandbox) -> Vec<Message> {
     for _ in 0..20 {
         let request = ChatRequest {
             messages: messages.clone(),

@@ -131,10 +131,7 @@ mod tests {
         for name in ErrorType::KNOWN {
             let parsed: ErrorType = name.parse().unwrap_or_else(|never| match never {});
             assert_eq!(parsed.as_str(), name);
-            assert!(
-                !matches!(parsed, ErrorType::Other(_)),
-                "{name} fell through to Other"
-            );
+            assert!(!matches!(parsed, ErrorType::Other(_)), "{name} fell through to Other");
         }
     }
 
@@ -142,9 +139,6 @@ mod tests {
     fn unknown_names_are_kept() {
         let parsed: ErrorType = serde_json::from_str("\"QuotaExceeded\"").expect("a string");
         assert_eq!(parsed, ErrorType::Other("QuotaExceeded".into()));
-        assert_eq!(
-            serde_json::to_string(&parsed).expect("serialises"),
-            "\"QuotaExceeded\""
-        );
+        assert_eq!(serde_json::to_string(&parsed).expect("serialises"), "\"QuotaExceeded\"");
     }
 }

@@ -22,20 +22,12 @@ pub struct ToolOutcome {
 impl ToolOutcome {
     /// A successful outcome.
     pub fn ok(result: impl Into<String>) -> Self {
-        Self {
-            success: true,
-            result: result.into(),
-            error_type: None,
-        }
+        Self { success: true, result: result.into(), error_type: None }
     }
 
     /// A failed outcome of the given kind.
     pub fn error(error_type: ErrorType, message: impl Into<String>) -> Self {
-        Self {
-            success: false,
-            result: message.into(),
-            error_type: Some(error_type),
-        }
+        Self { success: false, result: message.into(), error_type: Some(error_type) }
     }
 
     /// The error name, or `"success"` — the label used in events and metrics.
@@ -71,10 +63,9 @@ mod tests {
 
     #[test]
     fn json_results_from_remote_services_become_text() {
-        let outcome: ToolOutcome = serde_json::from_str(
-            r#"{"success":true,"result":["a.txt","b.txt"],"error_type":null}"#,
-        )
-        .expect("parses");
+        let outcome: ToolOutcome =
+            serde_json::from_str(r#"{"success":true,"result":["a.txt","b.txt"],"error_type":null}"#)
+                .expect("parses");
         assert_eq!(outcome.result, r#"["a.txt","b.txt"]"#);
         assert_eq!(outcome.error_type, None);
         assert_eq!(outcome.label(), "success");

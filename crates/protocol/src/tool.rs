@@ -62,9 +62,6 @@ pub struct ToolCall {
 impl ToolCall {
     /// A call of `name` with `arguments`.
     pub fn new(name: impl Into<String>, arguments: Value) -> Self {
-        Self {
-            name: name.into(),
-            arguments,
-        }
+        Self { name: name.into(), arguments }
     }
 }

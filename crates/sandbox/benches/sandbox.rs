@@ -18,7 +18,11 @@ fn runtime() -> tokio::runtime::Runtime {
 fn calls(c: &mut Criterion) {
     let rt = runtime();
     let sandbox = rt.block_on(Sandbox::new(Manifest::builtin())).expect("sandbox");
-    rt.block_on(sandbox.execute("bench", "write_file", r#"{"file_path":"config.json","content":"{\"debug\": true}"}"#));
+    rt.block_on(sandbox.execute(
+        "bench",
+        "write_file",
+        r#"{"file_path":"config.json","content":"{\"debug\": true}"}"#,
+    ));
     let read = r#"{"file_path":"config.json"}"#;
     let outcome = rt.block_on(sandbox.execute("bench", "read_file", read));
     assert!(outcome.success, "{outcome:?}");

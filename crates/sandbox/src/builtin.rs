@@ -11,10 +11,7 @@ pub(crate) fn lookup(name: &str) -> Option<&'static [u8]> {
     if name == "misbehave" {
         return Some(testing::MISBEHAVE);
     }
-    BUILTIN_COMPONENTS
-        .iter()
-        .find(|(builtin, _)| *builtin == name)
-        .map(|(_, bytes)| *bytes)
+    BUILTIN_COMPONENTS.iter().find(|(builtin, _)| *builtin == name).map(|(_, bytes)| *bytes)
 }
 
 /// Test-only guests (feature `testing`).

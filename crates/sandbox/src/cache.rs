@@ -23,18 +23,12 @@ pub(crate) fn load(engine: &Engine, name: &str, bytes: &[u8]) -> wasmtime::Resul
         // wasmtime re-checks the header and refuses a mismatch.
         match unsafe { Component::deserialize_file(engine, &path) } {
             Ok(component) => return Ok(component),
-            Err(err) => tracing::debug!(
-                component = name,
-                "cached artifact unusable, recompiling: {err}"
-            ),
+            Err(err) => tracing::debug!(component = name, "cached artifact unusable, recompiling: {err}"),
         }
     }
     let component = Component::new(engine, bytes)?;
     if let Err(err) = store(&path, &component) {
-        tracing::debug!(
-            component = name,
-            "cannot cache the compiled component: {err}"
-        );
+        tracing::debug!(component = name, "cannot cache the compiled component: {err}");
     }
     Ok(component)
 }
@@ -57,10 +51,7 @@ fn artifact_path(engine: &Engine, bytes: &[u8]) -> Option<PathBuf> {
     let mut compat = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut compat);
     let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-    Some(
-        dir.join("components")
-            .join(format!("{hex}-{:016x}.cwasm", compat.finish())),
-    )
+    Some(dir.join("components").join(format!("{hex}-{:016x}.cwasm", compat.finish())))
 }
 
 fn cache_dir() -> Option<PathBuf> {

@@ -57,12 +57,8 @@ impl LoadedComponent {
     }
 
     fn new_store(&self, session: &str) -> Store<CallState> {
-        let state = CallState::new(
-            Arc::from(session),
-            self.store.clone(),
-            self.variables.clone(),
-            self.memory_cap,
-        );
+        let state =
+            CallState::new(Arc::from(session), self.store.clone(), self.variables.clone(), self.memory_cap);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| state);
         store.set_epoch_deadline(self.deadline_ticks);
@@ -74,9 +70,7 @@ impl LoadedComponent {
         let mut store = self.new_store("");
         let instance = self.pre.instantiate_async(&mut store).await?;
         let defs = instance.call_describe(&mut store).await?;
-        defs.into_iter()
-            .map(|def| convert_definition(&self.name, def))
-            .collect()
+        defs.into_iter().map(|def| convert_definition(&self.name, def)).collect()
     }
 
     /// Runs one call in a fresh instance. Whatever the guest does, the
@@ -85,9 +79,7 @@ impl LoadedComponent {
         let mut store = self.new_store(session);
         let call = async {
             let instance = self.pre.instantiate_async(&mut store).await?;
-            instance
-                .call_execute(&mut store, session, tool, args_json)
-                .await
+            instance.call_execute(&mut store, session, tool, args_json).await
         };
         // The epoch deadline stops a guest burning CPU; this wall-clock bound
         // also covers time spent waiting on the host (storage, network).
@@ -102,39 +94,24 @@ impl LoadedComponent {
     fn timed_out(&self, tool: &str) -> ToolOutcome {
         ToolOutcome::error(
             ErrorType::Timeout,
-            format!(
-                "Tool '{tool}' timed out after {} ms",
-                self.timeout.as_millis()
-            ),
+            format!("Tool '{tool}' timed out after {} ms", self.timeout.as_millis()),
         )
     }
 
-    fn trap_outcome(
-        &self,
-        tool: &str,
-        err: &wasmtime::Error,
-        memory_exceeded: bool,
-    ) -> ToolOutcome {
+    fn trap_outcome(&self, tool: &str, err: &wasmtime::Error, memory_exceeded: bool) -> ToolOutcome {
         if memory_exceeded {
             return ToolOutcome::error(
                 ErrorType::ResourceExhausted,
-                format!(
-                    "Tool '{tool}' exceeded its memory limit of {} MiB",
-                    self.memory_cap >> 20
-                ),
+                format!("Tool '{tool}' exceeded its memory limit of {} MiB", self.memory_cap >> 20),
             );
         }
         if matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
             return self.timed_out(tool);
         }
         tracing::warn!(component = %self.name, tool, "guest trapped: {err:#}");
-        let reason = err
-            .downcast_ref::<Trap>()
-            .map_or_else(|| "instantiation failed".to_owned(), Trap::to_string);
-        ToolOutcome::error(
-            ErrorType::ComponentError,
-            format!("Tool '{tool}' crashed: {reason}"),
-        )
+        let reason =
+            err.downcast_ref::<Trap>().map_or_else(|| "instantiation failed".to_owned(), Trap::to_string);
+        ToolOutcome::error(ErrorType::ComponentError, format!("Tool '{tool}' crashed: {reason}"))
     }
 }
 

@@ -44,15 +44,13 @@ pub(crate) fn build(pool_size: u32, max_memory_bytes: usize) -> Result<Engine, S
 /// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is dropped.
 pub(crate) fn start_ticker(engine: &Engine) {
     let weak = engine.weak();
-    let spawned = std::thread::Builder::new()
-        .name("weft-epoch".into())
-        .spawn(move || {
-            while let Some(engine) = weak.upgrade() {
-                engine.increment_epoch();
-                drop(engine);
-                std::thread::sleep(EPOCH_TICK);
-            }
-        });
+    let spawned = std::thread::Builder::new().name("weft-epoch".into()).spawn(move || {
+        while let Some(engine) = weak.upgrade() {
+            engine.increment_epoch();
+            drop(engine);
+            std::thread::sleep(EPOCH_TICK);
+        }
+    });
     if let Err(err) = spawned {
         // Without a ticker no deadline fires; say so loudly rather than hang later.
         tracing::error!("cannot start the epoch ticker, call deadlines are not enforced: {err}");

@@ -62,10 +62,7 @@ impl CallState {
 
 impl WasiView for CallState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }
 
@@ -104,39 +101,23 @@ impl weft::tool::types::Host for CallState {}
 
 impl weft::tool::session_store::Host for CallState {
     async fn get(&mut self, key: String) -> Result<Option<Vec<u8>>, StoreError> {
-        self.store()?
-            .get(&self.session, &key)
-            .await
-            .map_err(store_error)
+        self.store()?.get(&self.session, &key).await.map_err(store_error)
     }
 
     async fn set(&mut self, key: String, value: Vec<u8>) -> Result<(), StoreError> {
-        self.store()?
-            .set(&self.session, &key, &value)
-            .await
-            .map_err(store_error)
+        self.store()?.set(&self.session, &key, &value).await.map_err(store_error)
     }
 
     async fn delete(&mut self, key: String) -> Result<(), StoreError> {
-        self.store()?
-            .delete(&self.session, &key)
-            .await
-            .map(drop)
-            .map_err(store_error)
+        self.store()?.delete(&self.session, &key).await.map(drop).map_err(store_error)
     }
 
     async fn exists(&mut self, key: String) -> Result<bool, StoreError> {
-        self.store()?
-            .exists(&self.session, &key)
-            .await
-            .map_err(store_error)
+        self.store()?.exists(&self.session, &key).await.map_err(store_error)
     }
 
     async fn list_keys(&mut self, prefix: String) -> Result<Vec<String>, StoreError> {
-        self.store()?
-            .list_keys(&self.session, &prefix)
-            .await
-            .map_err(store_error)
+        self.store()?.list_keys(&self.session, &prefix).await.map_err(store_error)
     }
 }
 

@@ -113,10 +113,7 @@ pub struct ComponentSpec {
 impl ComponentSpec {
     /// The component's per-call limits.
     pub fn limits(&self) -> Limits {
-        Limits {
-            timeout_ms: self.timeout_ms,
-            memory_limit_mib: self.memory_limit_mib,
-        }
+        Limits { timeout_ms: self.timeout_ms, memory_limit_mib: self.memory_limit_mib }
     }
 }
 
@@ -156,32 +153,22 @@ fn default_memory_mib() -> u64 {
 impl Manifest {
     /// The built-in manifest: the VFS component with an in-memory store.
     pub fn builtin() -> Self {
-        Self::parse(
-            BUILTIN_MANIFEST,
-            Path::new("<builtin weft.toml>"),
-            PathBuf::from("."),
-        )
-        .expect("the built-in manifest is valid")
+        Self::parse(BUILTIN_MANIFEST, Path::new("<builtin weft.toml>"), PathBuf::from("."))
+            .expect("the built-in manifest is valid")
     }
 
     /// Reads a manifest file.
     pub fn load(path: &Path) -> Result<Self, SandboxError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SandboxError::ReadManifest {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| SandboxError::ReadManifest { path: path.to_owned(), source })?;
         let base_dir = path.parent().map(Path::to_owned).unwrap_or_default();
         Self::parse(&text, path, base_dir)
     }
 
     /// Parses manifest text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &Path, base_dir: PathBuf) -> Result<Self, SandboxError> {
-        let invalid = |message: String| SandboxError::InvalidManifest {
-            path: origin.to_owned(),
-            message,
-        };
-        let mut manifest: Manifest =
-            toml::from_str(text).map_err(|err| invalid(err.to_string()))?;
+        let invalid = |message: String| SandboxError::InvalidManifest { path: origin.to_owned(), message };
+        let mut manifest: Manifest = toml::from_str(text).map_err(|err| invalid(err.to_string()))?;
         if manifest.weft_manifest_version != 1 {
             return Err(invalid(format!(
                 "weft_manifest_version {} is not supported (expected 1)",
@@ -195,10 +182,7 @@ impl Manifest {
 
     /// The store spec of `label`: what the manifest says, or memory.
     pub fn store_spec(&self, label: &str) -> KvStoreSpec {
-        self.key_value_store
-            .get(label)
-            .cloned()
-            .unwrap_or(KvStoreSpec::Memory)
+        self.key_value_store.get(label).cloned().unwrap_or(KvStoreSpec::Memory)
     }
 
     /// Resolves a component's variables against the application variables and
@@ -213,10 +197,7 @@ impl Manifest {
         };
         let mut resolved = BTreeMap::new();
         for (name, template) in &spec.variables {
-            resolved.insert(
-                name.clone(),
-                expand(template, |var| self.variable(var, env))?,
-            );
+            resolved.insert(name.clone(), expand(template, |var| self.variable(var, env))?);
         }
         Ok(resolved)
     }
@@ -240,13 +221,10 @@ impl Manifest {
             return Ok(value);
         }
         match self.variables.get(name) {
-            Some(VariableSpec {
-                default: Some(value),
-                ..
-            }) => Ok(value.clone()),
-            Some(VariableSpec { required: true, .. }) => Err(format!(
-                "variable '{name}' is required: set WEFT_VAR_{upper} or SPIN_VARIABLE_{upper}"
-            )),
+            Some(VariableSpec { default: Some(value), .. }) => Ok(value.clone()),
+            Some(VariableSpec { required: true, .. }) => {
+                Err(format!("variable '{name}' is required: set WEFT_VAR_{upper} or SPIN_VARIABLE_{upper}"))
+            }
             Some(_) => Ok(String::new()),
             None => Err(format!("variable '{name}' is not declared in [variables]")),
         }
@@ -254,27 +232,14 @@ impl Manifest {
 
     fn check(&self) -> Result<(), String> {
         for (name, spec) in &self.component {
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
-                return Err(format!(
-                    "component name '{name}' must be letters, digits, '-' or '_'"
-                ));
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(format!("component name '{name}' must be letters, digits, '-' or '_'"));
             }
-            if matches!(
-                name.as_str(),
-                "session" | "health" | "components" | "metrics" | "mcp"
-            ) {
-                return Err(format!(
-                    "component name '{name}' is reserved for a route of weft serve"
-                ));
+            if matches!(name.as_str(), "session" | "health" | "components" | "metrics" | "mcp") {
+                return Err(format!("component name '{name}' is reserved for a route of weft serve"));
             }
             if spec.timeout_ms == 0 || spec.memory_limit_mib == 0 {
-                return Err(format!(
-                    "component '{name}': timeout_ms and memory_limit_mib must be positive"
-                ));
+                return Err(format!("component '{name}': timeout_ms and memory_limit_mib must be positive"));
             }
             for template in spec.variables.values() {
                 // Check references now; values are resolved at load.
@@ -289,18 +254,13 @@ impl Manifest {
 }
 
 /// Expands every `{{ name }}` in `template` with `lookup(name)`.
-fn expand(
-    template: &str,
-    mut lookup: impl FnMut(&str) -> Result<String, String>,
-) -> Result<String, String> {
+fn expand(template: &str, mut lookup: impl FnMut(&str) -> Result<String, String>) -> Result<String, String> {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after
-            .find("}}")
-            .ok_or_else(|| format!("unclosed '{{{{' in \"{template}\""))?;
+        let end = after.find("}}").ok_or_else(|| format!("unclosed '{{{{' in \"{template}\""))?;
         out.push_str(&lookup(after[..end].trim())?);
         rest = &after[end + 2..];
     }
@@ -328,9 +288,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_refused_with_their_location() {
-        let err =
-            parse("[component.vfs]\nsource = \"builtin:vfs\"\nkey_value_store = [\"default\"]\n")
-                .expect_err("typo must fail");
+        let err = parse("[component.vfs]\nsource = \"builtin:vfs\"\nkey_value_store = [\"default\"]\n")
+            .expect_err("typo must fail");
         let text = err.to_string();
         assert!(text.contains("key_value_store"), "{text}");
         assert!(text.contains("line 3"), "{text}");
@@ -367,13 +326,8 @@ mod tests {
 
     #[test]
     fn redb_store_is_selected_by_type() {
-        let manifest = parse("[key_value_store.default]\ntype = \"redb\"\npath = \"s.redb\"\n")
-            .expect("valid");
-        assert_eq!(
-            manifest.store_spec("default"),
-            KvStoreSpec::Redb {
-                path: "s.redb".into()
-            }
-        );
+        let manifest =
+            parse("[key_value_store.default]\ntype = \"redb\"\npath = \"s.redb\"\n").expect("valid");
+        assert_eq!(manifest.store_spec("default"), KvStoreSpec::Redb { path: "s.redb".into() });
     }
 }

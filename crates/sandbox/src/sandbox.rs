@@ -7,8 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::Semaphore;
 use weft_protocol::{
-    BackendError, ErrorType, ScenarioSeed, SessionId, ToolBackend, ToolCall, ToolDefinition,
-    ToolOutcome,
+    BackendError, ErrorType, ScenarioSeed, SessionId, ToolBackend, ToolCall, ToolDefinition, ToolOutcome,
 };
 
 use crate::component::LoadedComponent;
@@ -51,20 +50,9 @@ impl Sandbox {
 
     /// Like [`new`](Self::new) with an explicit number of concurrent instances.
     pub async fn with_pool_size(manifest: Manifest, pool_size: u32) -> Result<Self, SandboxError> {
-        let enabled: Vec<_> = manifest
-            .component
-            .iter()
-            .filter(|(_, spec)| !spec.disabled)
-            .collect();
-        let max_memory = enabled
-            .iter()
-            .map(|(_, spec)| spec.memory_limit_mib)
-            .max()
-            .unwrap_or(64);
-        let engine = engine::build(
-            pool_size,
-            usize::try_from(max_memory << 20).unwrap_or(usize::MAX),
-        )?;
+        let enabled: Vec<_> = manifest.component.iter().filter(|(_, spec)| !spec.disabled).collect();
+        let max_memory = enabled.iter().map(|(_, spec)| spec.memory_limit_mib).max().unwrap_or(64);
+        let engine = engine::build(pool_size, usize::try_from(max_memory << 20).unwrap_or(usize::MAX))?;
         engine::start_ticker(&engine);
 
         let mut stores: Vec<(String, SharedStore)> = Vec::new();
@@ -72,22 +60,17 @@ impl Sandbox {
         let mut routes = HashMap::new();
         let env = |name: &str| std::env::var(name).ok();
         for (name, spec) in enabled {
-            let failed = |message: String| SandboxError::Component {
-                component: name.clone(),
-                message,
-            };
+            let failed = |message: String| SandboxError::Component { component: name.clone(), message };
             let store = match spec.key_value_stores.first() {
                 Some(label) => Some(open_store(&manifest, label, &mut stores)?),
                 None => None,
             };
             let variables = manifest.resolve_variables(name, &env).map_err(failed)?;
             let bytes = load_source(&manifest, &spec.source).map_err(failed)?;
-            let compiled =
-                cache::load(&engine, name, &bytes).map_err(|err| failed(format!("{err:#}")))?;
-            let loaded =
-                LoadedComponent::new(&engine, name, &compiled, store, variables, spec.limits())
-                    .await
-                    .map_err(|err| failed(format!("{err:#}")))?;
+            let compiled = cache::load(&engine, name, &bytes).map_err(|err| failed(format!("{err:#}")))?;
+            let loaded = LoadedComponent::new(&engine, name, &compiled, store, variables, spec.limits())
+                .await
+                .map_err(|err| failed(format!("{err:#}")))?;
             for tool in &loaded.tools {
                 if let Some(owner) = routes.get(&tool.name) {
                     tracing::warn!(tool = %tool.name, "tool offered by both '{owner}' and '{name}'; '{owner}' serves it by name");
@@ -113,10 +96,7 @@ impl Sandbox {
         self.inner
             .components
             .values()
-            .map(|component| ComponentInfo {
-                name: component.name.clone(),
-                tools: component.tools.clone(),
-            })
+            .map(|component| ComponentInfo { name: component.name.clone(), tools: component.tools.clone() })
             .collect()
     }
 
@@ -127,11 +107,7 @@ impl Sandbox {
 
     /// Every tool of every component (routing order).
     pub fn tool_definitions(&self) -> Vec<ToolDefinition> {
-        self.inner
-            .components
-            .values()
-            .flat_map(|component| component.tools.iter().cloned())
-            .collect()
+        self.inner.components.values().flat_map(|component| component.tools.iter().cloned()).collect()
     }
 
     /// The component that serves `tool` by name.
@@ -141,11 +117,7 @@ impl Sandbox {
 
     /// One line per key-value store: `default: in-memory (...)`.
     pub fn store_summaries(&self) -> Vec<String> {
-        self.inner
-            .stores
-            .iter()
-            .map(|(label, store)| format!("{label}: {}", store.summary()))
-            .collect()
+        self.inner.stores.iter().map(|(label, store)| format!("{label}: {}", store.summary())).collect()
     }
 
     /// Instances that may run at once.
@@ -175,21 +147,12 @@ impl Sandbox {
         Some(self.run(component, session, tool, args_json).await)
     }
 
-    async fn run(
-        &self,
-        component: &str,
-        session: &str,
-        tool: &str,
-        args_json: &str,
-    ) -> ToolOutcome {
+    async fn run(&self, component: &str, session: &str, tool: &str, args_json: &str) -> ToolOutcome {
         let Some(loaded) = self.inner.components.get(component) else {
             return ToolOutcome::error(ErrorType::UnknownTool, format!("Unknown tool: {tool}"));
         };
         let Ok(_slot) = self.inner.slots.acquire().await else {
-            return ToolOutcome::error(
-                ErrorType::ResourceExhausted,
-                "The sandbox is shutting down",
-            );
+            return ToolOutcome::error(ErrorType::ResourceExhausted, "The sandbox is shutting down");
         };
         loaded.execute(session, tool, args_json).await
     }
@@ -219,12 +182,10 @@ fn open_store(
         KvStoreSpec::Memory => Arc::new(MemoryStore::new()),
         KvStoreSpec::Redb { path } => {
             let path = manifest.base_dir.join(path);
-            Arc::new(
-                RedbStore::open(&path).map_err(|err| SandboxError::KeyValue {
-                    label: label.to_owned(),
-                    message: err.to_string(),
-                })?,
-            )
+            Arc::new(RedbStore::open(&path).map_err(|err| SandboxError::KeyValue {
+                label: label.to_owned(),
+                message: err.to_string(),
+            })?)
         }
     };
     stores.push((label.to_owned(), store.clone()));
@@ -262,23 +223,14 @@ impl ToolBackend for Sandbox {
             let outcome = self.execute(session.as_str(), "write_file", &args).await;
             if !outcome.success {
                 self.delete_session(session.as_str()).await;
-                return Err(BackendError::Seed {
-                    path: path.clone(),
-                    reason: outcome.result,
-                });
+                return Err(BackendError::Seed { path: path.clone(), reason: outcome.result });
             }
         }
         Ok(session)
     }
 
     async fn execute(&self, session: &SessionId, call: &ToolCall) -> ToolOutcome {
-        Sandbox::execute(
-            self,
-            session.as_str(),
-            &call.name,
-            &call.arguments.to_string(),
-        )
-        .await
+        Sandbox::execute(self, session.as_str(), &call.name, &call.arguments.to_string()).await
     }
 
     async fn close_session(&self, session: &SessionId) {

@@ -29,31 +29,15 @@ fn redb_manifest(dir: &std::path::Path) -> Manifest {
 async fn redb_sessions_survive_a_restart() {
     let dir = tempfile::tempdir().expect("tempdir");
     {
-        let sb = Sandbox::new(redb_manifest(dir.path()))
-            .await
-            .expect("loads");
+        let sb = Sandbox::new(redb_manifest(dir.path())).await.expect("loads");
         assert_eq!(
             sb.store_summaries(),
-            [format!(
-                "default: redb file at {}",
-                dir.path().join("state/sessions.redb").display()
-            )]
+            [format!("default: redb file at {}", dir.path().join("state/sessions.redb").display())]
         );
-        call(
-            &sb,
-            "kept",
-            "write_file",
-            json!({"file_path": "notes.md", "content": "persisted"}),
-        )
-        .await;
+        call(&sb, "kept", "write_file", json!({"file_path": "notes.md", "content": "persisted"})).await;
     }
-    let sb = Sandbox::new(redb_manifest(dir.path()))
-        .await
-        .expect("reloads");
-    assert_ok(
-        &call(&sb, "kept", "read_file", json!({"file_path": "notes.md"})).await,
-        "persisted",
-    );
+    let sb = Sandbox::new(redb_manifest(dir.path())).await.expect("reloads");
+    assert_ok(&call(&sb, "kept", "read_file", json!({"file_path": "notes.md"})).await, "persisted");
 }
 
 async fn exercise(store: &dyn SessionStore) {
@@ -61,26 +45,14 @@ async fn exercise(store: &dyn SessionStore) {
     store.set("s1", "f:b", b"2").await.expect("set");
     store.set("s1", "x:c", b"3").await.expect("set");
     store.set("s2", "f:a", b"other").await.expect("set");
-    assert_eq!(
-        store.get("s1", "f:a").await.expect("get"),
-        Some(b"1".to_vec())
-    );
-    assert_eq!(
-        store.list_keys("s1", "f:").await.expect("list"),
-        ["f:a", "f:b"]
-    );
+    assert_eq!(store.get("s1", "f:a").await.expect("get"), Some(b"1".to_vec()));
+    assert_eq!(store.list_keys("s1", "f:").await.expect("list"), ["f:a", "f:b"]);
     assert!(store.exists("s2", "f:a").await.expect("exists"));
     assert!(store.delete("s1", "f:a").await.expect("delete"));
     assert!(!store.delete("s1", "f:a").await.expect("delete again"));
     assert_eq!(store.delete_session("s1").await.expect("drop"), 2);
-    assert_eq!(
-        store.list_keys("s1", "").await.expect("list"),
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        store.get("s2", "f:a").await.expect("get"),
-        Some(b"other".to_vec())
-    );
+    assert_eq!(store.list_keys("s1", "").await.expect("list"), Vec::<String>::new());
+    assert_eq!(store.get("s2", "f:a").await.expect("get"), Some(b"other".to_vec()));
     let too_big = vec![0u8; weft_sandbox::kv::MAX_VALUE_BYTES + 1];
     assert!(store.set("s2", "big", &too_big).await.is_err());
 }

@@ -16,10 +16,7 @@ async fn an_infinite_loop_ends_as_timeout_and_the_sandbox_keeps_serving() {
     let elapsed = started.elapsed();
     assert_err(&outcome, "Timeout", "Tool 'spin' timed out after 300 ms");
     assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
-    assert_ok(
-        &call(&sb, "s", "echo", json!({"still": "alive"})).await,
-        r#"{"still":"alive"}"#,
-    );
+    assert_ok(&call(&sb, "s", "echo", json!({"still": "alive"})).await, r#"{"still":"alive"}"#);
 }
 
 #[tokio::test]
@@ -37,15 +34,8 @@ async fn a_memory_bomb_ends_as_resource_exhausted() {
 async fn a_panic_is_a_component_error() {
     let sb = misbehave().await;
     let outcome = call(&sb, "s", "panic", json!({})).await;
-    assert_eq!(
-        outcome.error_type.as_ref().map(|e| e.as_str()),
-        Some("ComponentError")
-    );
-    assert!(
-        outcome.result.starts_with("Tool 'panic' crashed"),
-        "{}",
-        outcome.result
-    );
+    assert_eq!(outcome.error_type.as_ref().map(|e| e.as_str()), Some("ComponentError"));
+    assert!(outcome.result.starts_with("Tool 'panic' crashed"), "{}", outcome.result);
 }
 
 #[tokio::test]
@@ -54,11 +44,7 @@ async fn the_host_filesystem_and_environment_are_invisible() {
     unsafe { std::env::set_var("WEFT_TEST_SECRET", "hunter2") };
     let sb = misbehave().await;
     let read = call(&sb, "s", "read_host_file", json!({})).await;
-    assert!(
-        read.result.starts_with("denied:"),
-        "guest read a host file: {}",
-        read.result
-    );
+    assert!(read.result.starts_with("denied:"), "guest read a host file: {}", read.result);
     assert_ok(&call(&sb, "s", "env", json!({})).await, "0 variables");
 }
 
@@ -73,10 +59,7 @@ async fn a_component_sees_only_its_own_variables() {
 async fn the_store_a_guest_gets_is_its_sessions_own() {
     let sb = misbehave().await;
     assert_ok(&call(&sb, "one", "store_probe", json!({})).await, "<empty>");
-    assert_ok(
-        &call(&sb, "one", "store_probe", json!({})).await,
-        "probe:one",
-    );
+    assert_ok(&call(&sb, "one", "store_probe", json!({})).await, "probe:one");
     // Same key, other session: nothing there.
     assert_ok(&call(&sb, "two", "store_probe", json!({})).await, "<empty>");
 }
@@ -91,13 +74,7 @@ async fn without_a_granted_store_there_is_no_storage() {
     )
     .await;
     assert_err(
-        &call(
-            &sb,
-            "s",
-            "write_file",
-            json!({"file_path": "a", "content": "b"}),
-        )
-        .await,
+        &call(&sb, "s", "write_file", json!({"file_path": "a", "content": "b"})).await,
         "NotAllowed",
         "This component has no key-value store granted",
     );
@@ -106,20 +83,12 @@ async fn without_a_granted_store_there_is_no_storage() {
 #[tokio::test]
 async fn many_concurrent_calls_share_a_small_pool() {
     let manifest = weft_sandbox::Manifest::builtin();
-    let sb = weft_sandbox::Sandbox::with_pool_size(manifest, 4)
-        .await
-        .expect("loads");
+    let sb = weft_sandbox::Sandbox::with_pool_size(manifest, 4).await.expect("loads");
     let calls = (0..64).map(|i| {
         let sb = sb.clone();
         tokio::spawn(async move {
             let session = format!("s{i}");
-            call(
-                &sb,
-                &session,
-                "write_file",
-                json!({"file_path": "f", "content": i.to_string()}),
-            )
-            .await;
+            call(&sb, &session, "write_file", json!({"file_path": "f", "content": i.to_string()})).await;
             call(&sb, &session, "read_file", json!({"file_path": "f"})).await
         })
     });

@@ -9,34 +9,13 @@ use serde_json::json;
 async fn write_read_list_delete_round_trip() {
     let sb = builtin().await;
     assert_ok(
-        &call(
-            &sb,
-            "s",
-            "write_file",
-            json!({"file_path": "hello.txt", "content": "Hello, World!"}),
-        )
-        .await,
+        &call(&sb, "s", "write_file", json!({"file_path": "hello.txt", "content": "Hello, World!"})).await,
         "Successfully wrote 13 bytes to hello.txt",
     );
-    assert_ok(
-        &call(&sb, "s", "read_file", json!({"file_path": "hello.txt"})).await,
-        "Hello, World!",
-    );
-    call(
-        &sb,
-        "s",
-        "write_file",
-        json!({"file_path": "src/main.py", "content": "print(1)\n"}),
-    )
-    .await;
-    assert_ok(
-        &call(&sb, "s", "list_files", json!({})).await,
-        r#"["hello.txt","src/main.py"]"#,
-    );
-    assert_ok(
-        &call(&sb, "s", "list_files", json!({"directory": "/src"})).await,
-        r#"["src/main.py"]"#,
-    );
+    assert_ok(&call(&sb, "s", "read_file", json!({"file_path": "hello.txt"})).await, "Hello, World!");
+    call(&sb, "s", "write_file", json!({"file_path": "src/main.py", "content": "print(1)\n"})).await;
+    assert_ok(&call(&sb, "s", "list_files", json!({})).await, r#"["hello.txt","src/main.py"]"#);
+    assert_ok(&call(&sb, "s", "list_files", json!({"directory": "/src"})).await, r#"["src/main.py"]"#);
     assert_ok(
         &call(&sb, "s", "delete_file", json!({"file_path": "hello.txt"})).await,
         "Successfully deleted hello.txt",
@@ -57,13 +36,7 @@ async fn write_read_list_delete_round_trip() {
 async fn byte_counts_are_utf8_bytes() {
     let sb = builtin().await;
     assert_ok(
-        &call(
-            &sb,
-            "s",
-            "write_file",
-            json!({"file_path": "é.txt", "content": "héllo"}),
-        )
-        .await,
+        &call(&sb, "s", "write_file", json!({"file_path": "é.txt", "content": "héllo"})).await,
         "Successfully wrote 6 bytes to é.txt",
     );
 }
@@ -71,42 +44,12 @@ async fn byte_counts_are_utf8_bytes() {
 #[tokio::test]
 async fn paths_are_normalised_against_the_session_root() {
     let sb = builtin().await;
-    call(
-        &sb,
-        "s",
-        "write_file",
-        json!({"file_path": "/test.txt", "content": "one"}),
-    )
-    .await;
-    assert_ok(
-        &call(&sb, "s", "read_file", json!({"file_path": "test.txt"})).await,
-        "one",
-    );
-    assert_ok(
-        &call(
-            &sb,
-            "s",
-            "read_file",
-            json!({"file_path": "./a/../test.txt"}),
-        )
-        .await,
-        "one",
-    );
-    assert_ok(
-        &call(&sb, "s", "read_file", json!({"file_path": "//test.txt"})).await,
-        "one",
-    );
-    call(
-        &sb,
-        "s",
-        "write_file",
-        json!({"file_path": "./a/../b", "content": "bee"}),
-    )
-    .await;
-    assert_ok(
-        &call(&sb, "s", "list_files", json!({})).await,
-        r#"["b","test.txt"]"#,
-    );
+    call(&sb, "s", "write_file", json!({"file_path": "/test.txt", "content": "one"})).await;
+    assert_ok(&call(&sb, "s", "read_file", json!({"file_path": "test.txt"})).await, "one");
+    assert_ok(&call(&sb, "s", "read_file", json!({"file_path": "./a/../test.txt"})).await, "one");
+    assert_ok(&call(&sb, "s", "read_file", json!({"file_path": "//test.txt"})).await, "one");
+    call(&sb, "s", "write_file", json!({"file_path": "./a/../b", "content": "bee"})).await;
+    assert_ok(&call(&sb, "s", "list_files", json!({})).await, r#"["b","test.txt"]"#);
 }
 
 #[tokio::test]
@@ -129,25 +72,13 @@ async fn escapes_and_system_directories_are_denied() {
         );
     }
     assert_err(
-        &call(
-            &sb,
-            "s",
-            "write_file",
-            json!({"file_path": "/etc/hosts", "content": "x"}),
-        )
-        .await,
+        &call(&sb, "s", "write_file", json!({"file_path": "/etc/hosts", "content": "x"})).await,
         "PermissionDenied",
         "Access denied: /etc/hosts",
     );
     // A name that merely starts like a protected directory is fine.
     assert_ok(
-        &call(
-            &sb,
-            "s",
-            "write_file",
-            json!({"file_path": "etcetera.txt", "content": "x"}),
-        )
-        .await,
+        &call(&sb, "s", "write_file", json!({"file_path": "etcetera.txt", "content": "x"})).await,
         "Successfully wrote 1 bytes to etcetera.txt",
     );
 }
@@ -169,13 +100,7 @@ async fn protected_directories_come_from_the_manifest() {
         "Access denied: /secrets/a",
     );
     assert_err(
-        &call(
-            &sb,
-            "s",
-            "read_file",
-            json!({"file_path": "private/keys/k"}),
-        )
-        .await,
+        &call(&sb, "s", "read_file", json!({"file_path": "private/keys/k"})).await,
         "PermissionDenied",
         "Access denied: private/keys/k",
     );
@@ -211,15 +136,8 @@ async fn bad_arguments_name_the_argument() {
         "Arguments must be a JSON object",
     );
     let outcome = sb.execute("s", "read_file", "{oops").await;
-    assert_eq!(
-        outcome.error_type.as_ref().map(|e| e.as_str()),
-        Some("InvalidArguments")
-    );
-    assert!(
-        outcome.result.starts_with("Arguments are not valid JSON"),
-        "{}",
-        outcome.result
-    );
+    assert_eq!(outcome.error_type.as_ref().map(|e| e.as_str()), Some("InvalidArguments"));
+    assert!(outcome.result.starts_with("Arguments are not valid JSON"), "{}", outcome.result);
     assert_err(
         &call(&sb, "s", "read_file", json!({"file_path": "/"})).await,
         "InvalidArguments",
@@ -230,33 +148,16 @@ async fn bad_arguments_name_the_argument() {
 #[tokio::test]
 async fn unknown_tools_are_reported() {
     let sb = builtin().await;
-    assert_err(
-        &call(&sb, "s", "rm_rf", json!({})).await,
-        "UnknownTool",
-        "Unknown tool: rm_rf",
-    );
-    let routed = sb
-        .execute_in("vfs", "s", "rm_rf", "{}")
-        .await
-        .expect("vfs exists");
+    assert_err(&call(&sb, "s", "rm_rf", json!({})).await, "UnknownTool", "Unknown tool: rm_rf");
+    let routed = sb.execute_in("vfs", "s", "rm_rf", "{}").await.expect("vfs exists");
     assert_err(&routed, "UnknownTool", "Unknown tool: rm_rf");
-    assert!(
-        sb.execute_in("nope", "s", "read_file", "{}")
-            .await
-            .is_none()
-    );
+    assert!(sb.execute_in("nope", "s", "read_file", "{}").await.is_none());
 }
 
 #[tokio::test]
 async fn sessions_are_isolated() {
     let sb = builtin().await;
-    call(
-        &sb,
-        "alice",
-        "write_file",
-        json!({"file_path": "secret.txt", "content": "a"}),
-    )
-    .await;
+    call(&sb, "alice", "write_file", json!({"file_path": "secret.txt", "content": "a"})).await;
     assert_err(
         &call(&sb, "bob", "read_file", json!({"file_path": "secret.txt"})).await,
         "FileNotFound",
@@ -264,10 +165,7 @@ async fn sessions_are_isolated() {
     );
     assert_ok(&call(&sb, "bob", "list_files", json!({})).await, "[]");
     // A session id that looks like a path or a key prefix names nothing else.
-    assert_ok(
-        &call(&sb, "alice/../bob", "list_files", json!({})).await,
-        "[]",
-    );
+    assert_ok(&call(&sb, "alice/../bob", "list_files", json!({})).await, "[]");
     assert_ok(&call(&sb, "alice:f:", "list_files", json!({})).await, "[]");
     assert_eq!(sb.delete_session("alice").await, 1);
     assert_ok(&call(&sb, "alice", "list_files", json!({})).await, "[]");
@@ -276,13 +174,7 @@ async fn sessions_are_isolated() {
 #[tokio::test]
 async fn edit_file_replaces_exactly_one_occurrence() {
     let sb = builtin().await;
-    call(
-        &sb,
-        "s",
-        "write_file",
-        json!({"file_path": "m.py", "content": "a = 1\nb = 1\n"}),
-    )
-    .await;
+    call(&sb, "s", "write_file", json!({"file_path": "m.py", "content": "a = 1\nb = 1\n"})).await;
     assert_ok(
         &call(
             &sb,
@@ -293,40 +185,22 @@ async fn edit_file_replaces_exactly_one_occurrence() {
         .await,
         "Successfully edited m.py: replaced 1 occurrence",
     );
-    assert_ok(
-        &call(&sb, "s", "read_file", json!({"file_path": "m.py"})).await,
-        "a = 2\nb = 1\n",
-    );
+    assert_ok(&call(&sb, "s", "read_file", json!({"file_path": "m.py"})).await, "a = 2\nb = 1\n");
     assert_err(
-        &call(
-            &sb,
-            "s",
-            "edit_file",
-            json!({"file_path": "m.py", "old_string": " = ", "new_string": "="}),
-        )
-        .await,
+        &call(&sb, "s", "edit_file", json!({"file_path": "m.py", "old_string": " = ", "new_string": "="}))
+            .await,
         "InvalidArguments",
         "old_string appears 2 times in m.py; include more context to make it unique",
     );
     assert_err(
-        &call(
-            &sb,
-            "s",
-            "edit_file",
-            json!({"file_path": "m.py", "old_string": "zzz", "new_string": "y"}),
-        )
-        .await,
+        &call(&sb, "s", "edit_file", json!({"file_path": "m.py", "old_string": "zzz", "new_string": "y"}))
+            .await,
         "InvalidArguments",
         "old_string not found in m.py",
     );
     assert_err(
-        &call(
-            &sb,
-            "s",
-            "edit_file",
-            json!({"file_path": "x.py", "old_string": "a", "new_string": "b"}),
-        )
-        .await,
+        &call(&sb, "s", "edit_file", json!({"file_path": "x.py", "old_string": "a", "new_string": "b"}))
+            .await,
         "FileNotFound",
         "File not found: x.py",
     );
@@ -335,32 +209,15 @@ async fn edit_file_replaces_exactly_one_occurrence() {
 #[tokio::test]
 async fn search_files_reports_path_line_and_text() {
     let sb = builtin().await;
-    call(
-        &sb,
-        "s",
-        "write_file",
-        json!({"file_path": "src/a.py", "content": "def greet():\n    return 1\n"}),
-    )
-    .await;
-    call(
-        &sb,
-        "s",
-        "write_file",
-        json!({"file_path": "b.txt", "content": "nothing\ngreeting card\n"}),
-    )
-    .await;
+    call(&sb, "s", "write_file", json!({"file_path": "src/a.py", "content": "def greet():\n    return 1\n"}))
+        .await;
+    call(&sb, "s", "write_file", json!({"file_path": "b.txt", "content": "nothing\ngreeting card\n"})).await;
     assert_ok(
         &call(&sb, "s", "search_files", json!({"pattern": "greet"})).await,
         "b.txt:2: greeting card\nsrc/a.py:1: def greet():",
     );
     assert_ok(
-        &call(
-            &sb,
-            "s",
-            "search_files",
-            json!({"pattern": "^def", "directory": "src"}),
-        )
-        .await,
+        &call(&sb, "s", "search_files", json!({"pattern": "^def", "directory": "src"})).await,
         "src/a.py:1: def greet():",
     );
     assert_ok(
@@ -368,60 +225,26 @@ async fn search_files_reports_path_line_and_text() {
         "No matches for pattern 'zebra'",
     );
     let bad = call(&sb, "s", "search_files", json!({"pattern": "("})).await;
-    assert_eq!(
-        bad.error_type.as_ref().map(|e| e.as_str()),
-        Some("InvalidArguments")
-    );
-    assert!(
-        bad.result.starts_with("Invalid regex pattern '('"),
-        "{}",
-        bad.result
-    );
+    assert_eq!(bad.error_type.as_ref().map(|e| e.as_str()), Some("InvalidArguments"));
+    assert!(bad.result.starts_with("Invalid regex pattern '('"), "{}", bad.result);
 }
 
 #[tokio::test]
 async fn move_file_renames() {
     let sb = builtin().await;
-    call(
-        &sb,
-        "s",
-        "write_file",
-        json!({"file_path": "old.txt", "content": "x"}),
-    )
-    .await;
+    call(&sb, "s", "write_file", json!({"file_path": "old.txt", "content": "x"})).await;
     assert_ok(
-        &call(
-            &sb,
-            "s",
-            "move_file",
-            json!({"source": "old.txt", "destination": "dir/new.txt"}),
-        )
-        .await,
+        &call(&sb, "s", "move_file", json!({"source": "old.txt", "destination": "dir/new.txt"})).await,
         "Successfully moved old.txt to dir/new.txt",
     );
-    assert_ok(
-        &call(&sb, "s", "list_files", json!({})).await,
-        r#"["dir/new.txt"]"#,
-    );
+    assert_ok(&call(&sb, "s", "list_files", json!({})).await, r#"["dir/new.txt"]"#);
     assert_err(
-        &call(
-            &sb,
-            "s",
-            "move_file",
-            json!({"source": "old.txt", "destination": "y"}),
-        )
-        .await,
+        &call(&sb, "s", "move_file", json!({"source": "old.txt", "destination": "y"})).await,
         "FileNotFound",
         "File not found: old.txt",
     );
     assert_err(
-        &call(
-            &sb,
-            "s",
-            "move_file",
-            json!({"source": "dir/new.txt", "destination": "/etc/cron.d/x"}),
-        )
-        .await,
+        &call(&sb, "s", "move_file", json!({"source": "dir/new.txt", "destination": "/etc/cron.d/x"})).await,
         "PermissionDenied",
         "Access denied: /etc/cron.d/x",
     );
@@ -433,15 +256,7 @@ async fn describe_lists_every_tool_with_a_schema() {
     let names: Vec<_> = sb.tool_definitions().into_iter().map(|t| t.name).collect();
     assert_eq!(
         names,
-        [
-            "read_file",
-            "write_file",
-            "list_files",
-            "delete_file",
-            "edit_file",
-            "search_files",
-            "move_file"
-        ]
+        ["read_file", "write_file", "list_files", "delete_file", "edit_file", "search_files", "move_file"]
     );
     let read = sb.tool_definitions().into_iter().next().expect("a tool");
     assert_eq!(read.input_schema["required"], json!(["file_path"]));

@@ -7,8 +7,7 @@ use async_trait::async_trait;
 use reqwest::StatusCode;
 use serde_json::Value;
 use weft_protocol::{
-    BackendError, ErrorType, ScenarioSeed, SessionId, ToolBackend, ToolCall, ToolDefinition,
-    ToolOutcome,
+    BackendError, ErrorType, ScenarioSeed, SessionId, ToolBackend, ToolCall, ToolDefinition, ToolOutcome,
 };
 
 /// How to talk to an endpoint.
@@ -62,25 +61,15 @@ impl HttpBackend {
             .build()
             .map_err(|err| BackendError::Other(format!("cannot build an HTTP client: {err}")))?;
         let endpoint = options.endpoint.trim_end_matches('/').to_owned();
-        Ok(Self {
-            client,
-            endpoint,
-            options,
-        })
+        Ok(Self { client, endpoint, options })
     }
 
     fn component_for(&self, tool: &str) -> &str {
-        self.options
-            .routes
-            .get(tool)
-            .map_or(self.options.default_component.as_str(), String::as_str)
+        self.options.routes.get(tool).map_or(self.options.default_component.as_str(), String::as_str)
     }
 
     fn unavailable(&self, reason: impl std::fmt::Display) -> BackendError {
-        BackendError::Unavailable {
-            endpoint: self.endpoint.clone(),
-            reason: reason.to_string(),
-        }
+        BackendError::Unavailable { endpoint: self.endpoint.clone(), reason: reason.to_string() }
     }
 
     async fn get_json(&self, path: &str) -> Result<(StatusCode, Value), BackendError> {
@@ -95,18 +84,11 @@ impl HttpBackend {
         Ok((status, body))
     }
 
-    async fn execute_on(
-        &self,
-        component: &str,
-        session: &str,
-        tool: &str,
-        args: &Value,
-    ) -> ToolOutcome {
+    async fn execute_on(&self, component: &str, session: &str, tool: &str, args: &Value) -> ToolOutcome {
         let (url, body) = match &self.options.tool_execute_path {
-            Some(path) => (
-                format!("{}{path}", self.endpoint),
-                serde_json::json!({"name": tool, "arguments": args}),
-            ),
+            Some(path) => {
+                (format!("{}{path}", self.endpoint), serde_json::json!({"name": tool, "arguments": args}))
+            }
             None => (
                 format!("{}/{component}/execute", self.endpoint),
                 serde_json::json!({"session_id": session, "tool": tool, "args": args}),
@@ -118,10 +100,7 @@ impl HttpBackend {
                 return ToolOutcome::error(ErrorType::Timeout, "Tool execution timed out");
             }
             Err(err) => {
-                return ToolOutcome::error(
-                    ErrorType::HTTPError,
-                    format!("HTTP error: {}", describe(&err)),
-                );
+                return ToolOutcome::error(ErrorType::HTTPError, format!("HTTP error: {}", describe(&err)));
             }
         };
         let status = response.status();
@@ -138,17 +117,13 @@ impl HttpBackend {
             return match payload.get("result") {
                 Some(Value::String(text)) => ToolOutcome::ok(text.clone()),
                 Some(other) => ToolOutcome::ok(other.to_string()),
-                None => ToolOutcome::error(
-                    ErrorType::HTTPError,
-                    format!("Malformed tool response: {payload}"),
-                ),
+                None => {
+                    ToolOutcome::error(ErrorType::HTTPError, format!("Malformed tool response: {payload}"))
+                }
             };
         }
         serde_json::from_value::<ToolOutcome>(payload.clone()).unwrap_or_else(|_| {
-            ToolOutcome::error(
-                ErrorType::HTTPError,
-                format!("Malformed tool response: {payload}"),
-            )
+            ToolOutcome::error(ErrorType::HTTPError, format!("Malformed tool response: {payload}"))
         })
     }
 }
@@ -173,9 +148,7 @@ impl ToolBackend for HttpBackend {
             return Ok(());
         }
         // Real Spin routes only `/{component}/...`; ask the default component.
-        let (status, _) = self
-            .get_json(&format!("/{}/health", self.options.default_component))
-            .await?;
+        let (status, _) = self.get_json(&format!("/{}/health", self.options.default_component)).await?;
         if status.is_success() {
             return Ok(());
         }
@@ -195,24 +168,13 @@ impl ToolBackend for HttpBackend {
         let session = SessionId::new(format!("{:032x}", rand::random::<u128>()));
         for (path, content) in &seed.files {
             let args = serde_json::json!({"file_path": path, "content": content});
-            let outcome = self
-                .execute_on(
-                    &self.options.default_component,
-                    session.as_str(),
-                    "write_file",
-                    &args,
-                )
-                .await;
+            let outcome =
+                self.execute_on(&self.options.default_component, session.as_str(), "write_file", &args).await;
             if !outcome.success {
                 self.close_session(&session).await;
                 return Err(match outcome.error_type {
-                    Some(ErrorType::HTTPError) | Some(ErrorType::Timeout) => {
-                        self.unavailable(outcome.result)
-                    }
-                    _ => BackendError::Seed {
-                        path: path.clone(),
-                        reason: outcome.result,
-                    },
+                    Some(ErrorType::HTTPError) | Some(ErrorType::Timeout) => self.unavailable(outcome.result),
+                    _ => BackendError::Seed { path: path.clone(), reason: outcome.result },
                 });
             }
         }
@@ -220,13 +182,7 @@ impl ToolBackend for HttpBackend {
     }
 
     async fn execute(&self, session: &SessionId, call: &ToolCall) -> ToolOutcome {
-        self.execute_on(
-            self.component_for(&call.name),
-            session.as_str(),
-            &call.name,
-            &call.arguments,
-        )
-        .await
+        self.execute_on(self.component_for(&call.name), session.as_str(), &call.name, &call.arguments).await
     }
 
     async fn close_session(&self, session: &SessionId) {

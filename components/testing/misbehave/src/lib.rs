@@ -10,33 +10,20 @@ struct Misbehave;
 
 impl Guest for Misbehave {
     fn describe() -> Vec<ToolDefinition> {
-        [
-            "spin",
-            "hog",
-            "panic",
-            "read_host_file",
-            "env",
-            "variable",
-            "store_probe",
-            "echo",
-        ]
-        .into_iter()
-        .map(|name| ToolDefinition {
-            name: name.to_owned(),
-            title: None,
-            description: format!("misbehaviour: {name}"),
-            input_schema: r#"{"type":"object"}"#.to_owned(),
-            annotations: None,
-        })
-        .collect()
+        ["spin", "hog", "panic", "read_host_file", "env", "variable", "store_probe", "echo"]
+            .into_iter()
+            .map(|name| ToolDefinition {
+                name: name.to_owned(),
+                title: None,
+                description: format!("misbehaviour: {name}"),
+                input_schema: r#"{"type":"object"}"#.to_owned(),
+                annotations: None,
+            })
+            .collect()
     }
 
     fn execute(session: String, tool: String, args_json: String) -> Outcome {
-        let ok = |result: String| Outcome {
-            success: true,
-            result,
-            error_type: None,
-        };
+        let ok = |result: String| Outcome { success: true, result, error_type: None };
         match tool.as_str() {
             "spin" => {
                 let mut n: u64 = 0;
@@ -57,9 +44,7 @@ impl Guest for Misbehave {
                 Err(err) => format!("denied: {err}"),
             }),
             "env" => ok(format!("{} variables", std::env::vars().count())),
-            "variable" => {
-                ok(weft::tool::config::get(&args_json).unwrap_or_else(|| "<none>".to_owned()))
-            }
+            "variable" => ok(weft::tool::config::get(&args_json).unwrap_or_else(|| "<none>".to_owned())),
             "store_probe" => {
                 let key = format!("probe:{session}");
                 let before = weft::tool::session_store::get("shared").ok().flatten();

@@ -39,7 +39,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!("weft serve listening on http://{} ({workers} workers)", server.local_addr());
     shutdown_signal().await;
-    tokio::task::spawn_blocking(move || server.shutdown()).await.context("shutdown")?.context("the server failed")?;
+    tokio::task::spawn_blocking(move || server.shutdown())
+        .await
+        .context("shutdown")?
+        .context("the server failed")?;
     tracing::info!("weft serve stopped");
     Ok(ExitCode::SUCCESS)
 }

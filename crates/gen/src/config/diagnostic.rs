@@ -18,11 +18,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub(crate) fn new(position: Option<Position>, message: impl Into<String>) -> Self {
-        Self {
-            position,
-            message: message.into(),
-            hint: None,
-        }
+        Self { position, message: message.into(), hint: None }
     }
 
     pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -32,10 +28,7 @@ impl Diagnostic {
 
     /// Renders as `MESSAGE at FILE:LINE:COL — HINT`.
     pub fn display_in<'a>(&'a self, file: &'a str) -> impl fmt::Display + 'a {
-        DiagnosticIn {
-            diagnostic: self,
-            file,
-        }
+        DiagnosticIn { diagnostic: self, file }
     }
 }
 
@@ -71,12 +64,7 @@ pub struct Diagnostics {
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.items.len();
-        write!(
-            f,
-            "{} has {n} error{}:",
-            self.file,
-            if n == 1 { "" } else { "s" }
-        )?;
+        write!(f, "{} has {n} error{}:", self.file, if n == 1 { "" } else { "s" })?;
         for item in &self.items {
             write!(f, "\n  {}", item.display_in(&self.file))?;
         }
@@ -123,10 +111,7 @@ pub struct ConfigWarning {
 
 impl ConfigWarning {
     pub(crate) fn new(position: Option<Position>, message: impl Into<String>) -> Self {
-        Self {
-            position,
-            message: message.into(),
-        }
+        Self { position, message: message.into() }
     }
 
     /// Renders as `MESSAGE (FILE:LINE:COL)`.

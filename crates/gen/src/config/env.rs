@@ -15,10 +15,7 @@ pub(crate) enum EnvError {
 }
 
 /// Expands `text` using `lookup` for variables.
-pub(crate) fn expand(
-    text: &str,
-    lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<String, EnvError> {
+pub(crate) fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, EnvError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('$') {
@@ -34,15 +31,11 @@ pub(crate) fn expand(
                 Some((name, default)) => (name, Some(default)),
                 None => (inner, None),
             };
-            let valid =
-                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let valid = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !valid {
                 return Err(EnvError::Malformed);
             }
-            match (
-                lookup(name).filter(|v| !v.is_empty() || default.is_none()),
-                default,
-            ) {
+            match (lookup(name).filter(|v| !v.is_empty() || default.is_none()), default) {
                 (Some(value), _) => out.push_str(&value),
                 (None, Some(default)) => out.push_str(default),
                 (None, None) => return Err(EnvError::Unset(name.to_owned())),
@@ -71,20 +64,11 @@ mod tests {
 
     #[test]
     fn expands_set_unset_and_default() {
-        assert_eq!(
-            expand("http://${HOST}:8000", &env).as_deref(),
-            Ok("http://gpu-box:8000")
-        );
+        assert_eq!(expand("http://${HOST}:8000", &env).as_deref(), Ok("http://gpu-box:8000"));
         assert_eq!(expand("${PORT:-3000}", &env).as_deref(), Ok("3000"));
         assert_eq!(expand("${HOST:-x}", &env).as_deref(), Ok("gpu-box"));
-        assert_eq!(
-            expand("${EMPTY:-fallback}", &env).as_deref(),
-            Ok("fallback")
-        );
-        assert_eq!(
-            expand("cost $5 and $$HOME", &env).as_deref(),
-            Ok("cost $5 and $HOME")
-        );
+        assert_eq!(expand("${EMPTY:-fallback}", &env).as_deref(), Ok("fallback"));
+        assert_eq!(expand("cost $5 and $$HOME", &env).as_deref(), Ok("cost $5 and $HOME"));
         assert_eq!(expand("${NOPE}", &env), Err(EnvError::Unset("NOPE".into())));
         assert_eq!(expand("${HOST", &env), Err(EnvError::Malformed));
         assert_eq!(expand("${}", &env), Err(EnvError::Malformed));

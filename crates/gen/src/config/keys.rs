@@ -13,10 +13,7 @@ use super::yaml::{Node, Position};
 /// What a key's value may hold, as far as key checking goes.
 pub(crate) enum Shape {
     /// A mapping with a fixed key set; some keys have checked children.
-    Section {
-        keys: &'static [&'static str],
-        children: Vec<(&'static str, Shape)>,
-    },
+    Section { keys: &'static [&'static str], children: Vec<(&'static str, Shape)> },
     /// A sequence whose items have this shape.
     ListOf(Box<Shape>),
     /// Anything (free-form maps such as `scenario_seed.files`).
@@ -58,10 +55,7 @@ impl<'de> de::Deserializer<'de> for &mut FieldRecorder {
 }
 
 fn section<'de, T: Deserialize<'de>>(children: Vec<(&'static str, Shape)>) -> Shape {
-    Shape::Section {
-        keys: fields_of::<T>(),
-        children,
-    }
+    Shape::Section { keys: fields_of::<T>(), children }
 }
 
 /// The key schema of a whole config.
@@ -81,18 +75,12 @@ pub(crate) fn schema() -> Shape {
                     "tools",
                     section::<raw::RawTools>(vec![
                         ("scenario_seed", section::<raw::RawScenarioSeed>(vec![])),
-                        (
-                            "mcp_servers",
-                            Shape::ListOf(Box::new(section::<raw::RawMcpServer>(vec![]))),
-                        ),
+                        ("mcp_servers", Shape::ListOf(Box::new(section::<raw::RawMcpServer>(vec![])))),
                     ]),
                 ),
             ]),
         ),
-        (
-            "output",
-            section::<raw::RawOutput>(vec![("checkpoint", checkpoint())]),
-        ),
+        ("output", section::<raw::RawOutput>(vec![("checkpoint", checkpoint())])),
         ("checkpoint", checkpoint()),
         ("huggingface", section::<raw::RawHuggingFace>(vec![])),
         ("kaggle", section::<raw::RawKaggle>(vec![])),
@@ -103,23 +91,11 @@ pub(crate) fn schema() -> Shape {
 
 /// Top-level keys of the pre-4.0 DeepFabric layout, with where they went.
 const OLD_LAYOUT: &[(&str, &str)] = &[
-    (
-        "topic_tree",
-        "the pre-4.0 layout: use `topics:` with `mode: tree`",
-    ),
-    (
-        "topic_graph",
-        "the pre-4.0 layout: use `topics:` with `mode: graph`",
-    ),
+    ("topic_tree", "the pre-4.0 layout: use `topics:` with `mode: tree`"),
+    ("topic_graph", "the pre-4.0 layout: use `topics:` with `mode: graph`"),
     ("data_engine", "the pre-4.0 layout: use `generation:`"),
-    (
-        "dataset",
-        "the pre-4.0 layout: use `output:` (`num_samples`, `batch_size`, `save_as`)",
-    ),
-    (
-        "dataset_system_prompt",
-        "the pre-4.0 layout: use `output.system_prompt`",
-    ),
+    ("dataset", "the pre-4.0 layout: use `output:` (`num_samples`, `batch_size`, `save_as`)"),
+    ("dataset_system_prompt", "the pre-4.0 layout: use `output.system_prompt`"),
 ];
 
 /// Every unknown key in the document, in file order.
@@ -134,11 +110,7 @@ fn check(node: &Spanned<Node>, shape: &Shape, path: &str, root: &Shape, out: &mu
         (Shape::Section { keys, children }, Node::Map(entries)) => {
             for (key, value) in entries {
                 let name = key.value.as_str();
-                let child_path = if path.is_empty() {
-                    name.to_owned()
-                } else {
-                    format!("{path}.{name}")
-                };
+                let child_path = if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
                 if !keys.contains(&name) {
                     out.push(unknown(key, path, keys, root));
                 } else if let Some((_, child)) = children.iter().find(|(k, _)| *k == name) {
@@ -176,9 +148,7 @@ fn unknown(key: &Spanned<String>, section: &str, keys: &[&str], root: &Shape) ->
     sections_with_key(root, name, "", &mut homes);
     homes.retain(|home| home != section);
     match homes.first() {
-        Some(home) if home.is_empty() => {
-            diagnostic.with_hint(format!("`{name}` belongs at the top level"))
-        }
+        Some(home) if home.is_empty() => diagnostic.with_hint(format!("`{name}` belongs at the top level")),
         Some(home) => diagnostic.with_hint(format!("`{name}` belongs in `{home}`")),
         None => diagnostic.with_hint(format!("valid keys here: {}", keys.join(", "))),
     }
@@ -201,11 +171,7 @@ fn sections_with_key(shape: &Shape, name: &str, path: &str, out: &mut Vec<String
             out.push(path.to_owned());
         }
         for (key, child) in children {
-            let child_path = if path.is_empty() {
-                (*key).to_owned()
-            } else {
-                format!("{path}.{key}")
-            };
+            let child_path = if path.is_empty() { (*key).to_owned() } else { format!("{path}.{key}") };
             sections_with_key(child, name, &child_path, out);
         }
     }
@@ -220,11 +186,7 @@ mod tests {
         match shape {
             Shape::Section { keys, children } => {
                 for key in *keys {
-                    let path = if prefix.is_empty() {
-                        (*key).to_owned()
-                    } else {
-                        format!("{prefix}.{key}")
-                    };
+                    let path = if prefix.is_empty() { (*key).to_owned() } else { format!("{prefix}.{key}") };
                     out.push(path.clone());
                     if let Some((_, child)) = children.iter().find(|(k, _)| k == key) {
                         schema_paths(child, &path, out);
@@ -240,11 +202,8 @@ mod tests {
         match (shape, &node.value) {
             (Shape::Section { children, .. }, Node::Map(entries)) => {
                 for (key, value) in entries {
-                    let path = if prefix.is_empty() {
-                        key.value.clone()
-                    } else {
-                        format!("{prefix}.{}", key.value)
-                    };
+                    let path =
+                        if prefix.is_empty() { key.value.clone() } else { format!("{prefix}.{}", key.value) };
                     out.push(path.clone());
                     if let Some((_, child)) = children.iter().find(|(k, _)| *k == key.value) {
                         used_paths(value, child, &path, out);

@@ -30,11 +30,7 @@ fn at<T>(spanned: &Spanned<T>) -> Option<Position> {
 
 impl<'a> Resolver<'a> {
     pub fn new(env: EnvLookup<'a>) -> Self {
-        Self {
-            env,
-            errors: Vec::new(),
-            warnings: Vec::new(),
-        }
+        Self { env, errors: Vec::new(), warnings: Vec::new() }
     }
 
     fn error(&mut self, position: Option<Position>, message: impl Into<String>) {
@@ -57,11 +53,8 @@ impl<'a> Resolver<'a> {
             Ok(value) => Some(value),
             Err(EnvError::Unset(name)) => {
                 self.errors.push(
-                    Diagnostic::new(
-                        at(text),
-                        format!("`{key}` uses ${{{name}}}, which is not set"),
-                    )
-                    .with_hint(format!("set {name} or write ${{{name}:-default}}")),
+                    Diagnostic::new(at(text), format!("`{key}` uses ${{{name}}}, which is not set"))
+                        .with_hint(format!("set {name} or write ${{{name}:-default}}")),
                 );
                 None
             }
@@ -95,14 +88,7 @@ impl<'a> Resolver<'a> {
         if range.contains(&value) {
             value
         } else {
-            self.error(
-                position,
-                format!(
-                    "{source} is out of range {}..={}",
-                    range.start(),
-                    range.end()
-                ),
-            );
+            self.error(position, format!("{source} is out of range {}..={}", range.start(), range.end()));
             default
         }
     }
@@ -114,11 +100,7 @@ impl<'a> Resolver<'a> {
         }
         let mut diagnostic = Diagnostic::new(
             at(text),
-            format!(
-                "`{key}` must be one of {}, got `{}`",
-                choices.join(" | "),
-                text.value
-            ),
+            format!("`{key}` must be one of {}, got `{}`", choices.join(" | "), text.value),
         );
         if let Some(best) = nearest(&text.value, choices) {
             diagnostic = diagnostic.with_hint(format!("did you mean `{best}`?"));
@@ -127,12 +109,7 @@ impl<'a> Resolver<'a> {
         None
     }
 
-    fn required(
-        &mut self,
-        key: &str,
-        section_at: Option<Position>,
-        value: Option<String>,
-    ) -> String {
+    fn required(&mut self, key: &str, section_at: Option<Position>, value: Option<String>) -> String {
         match value {
             Some(v) if !v.trim().is_empty() => v,
             Some(_) => {
@@ -154,16 +131,10 @@ impl<'a> Resolver<'a> {
         let generation = self.generation(raw.generation.as_ref(), base, overrides);
         let output = self.output(raw.output.as_ref(), raw.checkpoint.as_ref(), overrides);
         if let Some(section) = &raw.evaluation {
-            self.warn(
-                at(section),
-                "`evaluation` is DeepFabric's evaluation settings; weft ignores it",
-            );
+            self.warn(at(section), "`evaluation` is DeepFabric's evaluation settings; weft ignores it");
         }
         if let Some(section) = &raw.deepfabric_cloud {
-            self.warn(
-                at(section),
-                "`deepfabric_cloud` is not used by weft; ignored",
-            );
+            self.warn(at(section), "`deepfabric_cloud` is not used by weft; ignored");
         }
         Config {
             source: source.to_owned(),
@@ -187,10 +158,7 @@ impl<'a> Resolver<'a> {
         overrides: &Overrides,
     ) -> LlmConfig {
         let pick = |f: fn(&RawLlm) -> &Option<Text>| -> (String, Option<Text>) {
-            match (
-                section.and_then(|s| f(s).clone()),
-                base.and_then(|b| f(b).clone()),
-            ) {
+            match (section.and_then(|s| f(s).clone()), base.and_then(|b| f(b).clone())) {
                 (Some(t), _) => (format!("{prefix}.llm"), Some(t)),
                 (None, Some(t)) => ("llm".to_owned(), Some(t)),
                 (None, None) => (String::new(), None),
@@ -228,18 +196,10 @@ impl<'a> Resolver<'a> {
             .or(max_tokens)
             .or_else(|| base.and_then(|b| b.max_tokens.as_ref()));
         let max_tokens = self.number("max_tokens", None, llm_max, 1..=1_000_000, 2000);
-        let timeout = section
-            .and_then(|s| s.timeout.as_ref())
-            .or_else(|| base.and_then(|b| b.timeout.as_ref()));
+        let timeout =
+            section.and_then(|s| s.timeout.as_ref()).or_else(|| base.and_then(|b| b.timeout.as_ref()));
         let timeout_secs = timeout.map(|t| self.number("llm.timeout", None, Some(t), 1..=3600, 60));
-        LlmConfig {
-            provider,
-            model,
-            base_url,
-            temperature,
-            max_tokens,
-            timeout_secs,
-        }
+        LlmConfig { provider, model, base_url, temperature, max_tokens, timeout_secs }
     }
 
     fn provider_name(&mut self, value: &str, position: Option<Position>, key: &str) -> String {
@@ -248,10 +208,7 @@ impl<'a> Resolver<'a> {
         }
         let mut d = Diagnostic::new(
             position,
-            format!(
-                "`{key}` must be one of {}, got `{value}`",
-                PROVIDERS.join(" | ")
-            ),
+            format!("`{key}` must be one of {}, got `{value}`", PROVIDERS.join(" | ")),
         );
         if let Some(best) = nearest(value, PROVIDERS) {
             d = d.with_hint(format!("did you mean `{best}`?"));
@@ -283,38 +240,20 @@ impl<'a> Resolver<'a> {
             None => TopicMode::Tree,
         };
         let prompt_style = match &t.prompt_style {
-            Some(text) => match self.choice(
-                "topics.prompt_style",
-                text,
-                &["default", "isolated", "anchored"],
-            ) {
-                Some("isolated") => PromptStyle::Isolated,
-                Some("anchored") => PromptStyle::Anchored,
-                _ => PromptStyle::Default,
-            },
+            Some(text) => {
+                match self.choice("topics.prompt_style", text, &["default", "isolated", "anchored"]) {
+                    Some("isolated") => PromptStyle::Isolated,
+                    Some("anchored") => PromptStyle::Anchored,
+                    _ => PromptStyle::Default,
+                }
+            }
             None => PromptStyle::Default,
         };
-        let depth = self.number(
-            "topics.depth",
-            o.depth.map(|d| ("depth", d)),
-            t.depth.as_ref(),
-            1..=10,
-            3,
-        );
-        let degree = self.number(
-            "topics.degree",
-            o.degree.map(|d| ("degree", d)),
-            t.degree.as_ref(),
-            1..=50,
-            10,
-        );
-        let max_concurrent = self.number(
-            "topics.max_concurrent",
-            None,
-            t.max_concurrent.as_ref(),
-            1..=256,
-            4,
-        ) as usize;
+        let depth = self.number("topics.depth", o.depth.map(|d| ("depth", d)), t.depth.as_ref(), 1..=10, 3);
+        let degree =
+            self.number("topics.degree", o.degree.map(|d| ("degree", d)), t.degree.as_ref(), 1..=50, 10);
+        let max_concurrent =
+            self.number("topics.max_concurrent", None, t.max_concurrent.as_ref(), 1..=256, 4) as usize;
         let save_as = self.expanded("topics.save_as", &t.save_as);
         let llm = self.llm("topics", t.llm.as_ref(), base, t.max_tokens.as_ref(), o);
         let topics = TopicsConfig {
@@ -356,21 +295,14 @@ impl<'a> Resolver<'a> {
                 (&empty, None)
             }
         };
-        let system_prompt = self.required(
-            "generation.system_prompt",
-            pos,
-            Self::literal(&g.system_prompt),
-        );
+        let system_prompt = self.required("generation.system_prompt", pos, Self::literal(&g.system_prompt));
         let conversation = self.conversation(g.conversation.as_ref());
         let tools = g.tools.as_ref().map(|t| self.tools(t));
         if conversation.agent_mode == AgentMode::MultiTurn && tools.is_none() {
             let position = g.conversation.as_ref().and_then(at).or(pos);
             self.errors.push(
-                Diagnostic::new(
-                    position,
-                    "`conversation.agent_mode: multi_turn` needs `generation.tools`",
-                )
-                .with_hint("add `tools.components.builtin: [read_file, write_file, list_files]`"),
+                Diagnostic::new(position, "`conversation.agent_mode: multi_turn` needs `generation.tools`")
+                    .with_hint("add `tools.components.builtin: [read_file, write_file, list_files]`"),
             );
         }
         let rate_limit = self.rate_limit(g.rate_limit.as_ref());
@@ -380,13 +312,7 @@ impl<'a> Resolver<'a> {
             instructions: Self::literal(&g.instructions).unwrap_or_default(),
             conversation,
             tools,
-            max_retries: self.number(
-                "generation.max_retries",
-                None,
-                g.max_retries.as_ref(),
-                0..=10,
-                3,
-            ),
+            max_retries: self.number("generation.max_retries", None, g.max_retries.as_ref(), 0..=10, 3),
             sample_retries: self.number(
                 "generation.sample_retries",
                 None,
@@ -405,10 +331,7 @@ impl<'a> Resolver<'a> {
         let (c, pos) = raw.map_or((&empty, None), |s| (&s.value, at(s)));
         let kind = match &c.kind {
             Some(text) if text.value == "chain_of_thought" => {
-                self.warn(
-                    at(text),
-                    "`conversation.type: chain_of_thought` is deprecated; read as `cot`",
-                );
+                self.warn(at(text), "`conversation.type: chain_of_thought` is deprecated; read as `cot`");
                 ConversationType::Cot
             }
             Some(text) => match self.choice("conversation.type", text, &["basic", "cot"]) {
@@ -421,20 +344,15 @@ impl<'a> Resolver<'a> {
             Some(text) if text.value == "structured" || text.value == "hybrid" => {
                 self.warn(
                     at(text),
-                    format!(
-                        "`reasoning_style: {}` is deprecated; read as `agent`",
-                        text.value
-                    ),
+                    format!("`reasoning_style: {}` is deprecated; read as `agent`", text.value),
                 );
                 Some(ReasoningStyle::Agent)
             }
-            Some(text) => {
-                match self.choice("conversation.reasoning_style", text, &["freetext", "agent"]) {
-                    Some("freetext") => Some(ReasoningStyle::Freetext),
-                    Some(_) => Some(ReasoningStyle::Agent),
-                    None => None,
-                }
-            }
+            Some(text) => match self.choice("conversation.reasoning_style", text, &["freetext", "agent"]) {
+                Some("freetext") => Some(ReasoningStyle::Freetext),
+                Some(_) => Some(ReasoningStyle::Agent),
+                None => None,
+            },
             None => None,
         };
         match (kind, reasoning_style, &c.reasoning_style) {
@@ -455,34 +373,19 @@ impl<'a> Resolver<'a> {
             _ => {}
         }
         let agent_mode = match &c.agent_mode {
-            Some(text) => match self.choice(
-                "conversation.agent_mode",
-                text,
-                &["single_turn", "multi_turn"],
-            ) {
-                Some("multi_turn") => AgentMode::MultiTurn,
-                _ => AgentMode::SingleTurn,
-            },
+            Some(text) => {
+                match self.choice("conversation.agent_mode", text, &["single_turn", "multi_turn"]) {
+                    Some("multi_turn") => AgentMode::MultiTurn,
+                    _ => AgentMode::SingleTurn,
+                }
+            }
             None => AgentMode::SingleTurn,
         };
-        let turns = c
-            .turns
-            .as_ref()
-            .map(|t| self.number("conversation.turns", None, Some(t), 1..=20, 3));
-        let min_turns = self.number(
-            "conversation.min_turns",
-            None,
-            c.min_turns.as_ref(),
-            1..=20,
-            turns.unwrap_or(2),
-        );
-        let max_turns = self.number(
-            "conversation.max_turns",
-            None,
-            c.max_turns.as_ref(),
-            1..=20,
-            turns.unwrap_or(4),
-        );
+        let turns = c.turns.as_ref().map(|t| self.number("conversation.turns", None, Some(t), 1..=20, 3));
+        let min_turns =
+            self.number("conversation.min_turns", None, c.min_turns.as_ref(), 1..=20, turns.unwrap_or(2));
+        let max_turns =
+            self.number("conversation.max_turns", None, c.max_turns.as_ref(), 1..=20, turns.unwrap_or(4));
         if let (Some(t), true) = (&c.turns, c.min_turns.is_some() || c.max_turns.is_some()) {
             self.error(
                 at(t),
@@ -493,9 +396,7 @@ impl<'a> Resolver<'a> {
             let position = c.min_turns.as_ref().and_then(at).or(pos);
             self.error(
                 position,
-                format!(
-                    "`conversation.min_turns` ({min_turns}) is above `max_turns` ({max_turns})"
-                ),
+                format!("`conversation.min_turns` ({min_turns}) is above `max_turns` ({max_turns})"),
             );
         }
         ConversationConfig {
@@ -517,63 +418,41 @@ impl<'a> Resolver<'a> {
     fn tools(&mut self, raw: &Spanned<RawTools>) -> ToolsConfig {
         let t = &raw.value;
         let spin_endpoint = self.expanded("tools.spin_endpoint", &t.spin_endpoint);
-        self.check_url(
-            "tools.spin_endpoint",
-            t.spin_endpoint.as_ref(),
-            spin_endpoint.as_deref(),
-        );
+        self.check_url("tools.spin_endpoint", t.spin_endpoint.as_ref(), spin_endpoint.as_deref());
         let tools_endpoint = self.expanded("tools.tools_endpoint", &t.tools_endpoint);
-        self.check_url(
-            "tools.tools_endpoint",
-            t.tools_endpoint.as_ref(),
-            tools_endpoint.as_deref(),
-        );
+        self.check_url("tools.tools_endpoint", t.tools_endpoint.as_ref(), tools_endpoint.as_deref());
         let tool_execute_path = self.expanded("tools.tool_execute_path", &t.tool_execute_path);
         if let (Some(path), Some(text)) = (&tool_execute_path, &t.tool_execute_path)
             && !path.starts_with('/')
         {
-            self.error(
-                at(text),
-                format!("`tools.tool_execute_path` must start with `/`, got `{path}`"),
-            );
+            self.error(at(text), format!("`tools.tool_execute_path` must start with `/`, got `{path}`"));
         }
         let components = self.components(t);
-        let non_builtin: Vec<&str> = components
-            .iter()
-            .map(|c| c.component.as_str())
-            .filter(|c| *c != "builtin")
-            .collect();
+        let non_builtin: Vec<&str> =
+            components.iter().map(|c| c.component.as_str()).filter(|c| *c != "builtin").collect();
         if spin_endpoint.is_some() && tools_endpoint.is_none() && !non_builtin.is_empty() {
             let position = t.components.as_ref().and_then(at);
             self.errors.push(
                 Diagnostic::new(
                     position,
-                    format!("non-builtin components [{}] need `tools.tools_endpoint` to load tool definitions", non_builtin.join(", ")),
+                    format!(
+                        "non-builtin components [{}] need `tools.tools_endpoint` to load tool definitions",
+                        non_builtin.join(", ")
+                    ),
                 )
                 .with_hint("e.g. `tools_endpoint: http://localhost:3000/mock/list-tools`"),
             );
         }
         let custom = self.custom_tools(t.custom.as_deref().unwrap_or_default());
         let scenario_seed = self.scenario_seed(t.scenario_seed.as_ref());
-        let mcp_servers = t
-            .mcp_servers
-            .as_deref()
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|s| self.mcp_server(s))
-            .collect();
+        let mcp_servers =
+            t.mcp_servers.as_deref().unwrap_or_default().iter().filter_map(|s| self.mcp_server(s)).collect();
         ToolsConfig {
             spin_endpoint,
             components,
             tools_endpoint,
             custom,
-            max_per_query: self.number(
-                "tools.max_per_query",
-                None,
-                t.max_per_query.as_ref(),
-                1..=50,
-                3,
-            ),
+            max_per_query: self.number("tools.max_per_query", None, t.max_per_query.as_ref(), 1..=50, 3),
             strict: t.strict.as_ref().is_none_or(|s| s.value),
             scenario_seed,
             max_agent_steps: self.number(
@@ -605,21 +484,12 @@ impl<'a> Resolver<'a> {
     fn components(&mut self, t: &RawTools) -> Vec<ComponentTools> {
         let mut groups: Vec<ComponentTools> = Vec::new();
         let mut seen: Vec<(String, String)> = Vec::new(); // (tool, component)
-        let entries = t
-            .components
-            .as_ref()
-            .map(|c| c.value.0.as_slice())
-            .unwrap_or_default();
+        let entries = t.components.as_ref().map(|c| c.value.0.as_slice()).unwrap_or_default();
         let legacy = t.available.as_ref().map(|available| {
-            self.warn(
-                at(available),
-                "`tools.available` is deprecated; read as `tools.components.builtin`",
-            );
+            self.warn(at(available), "`tools.available` is deprecated; read as `tools.components.builtin`");
             available.value.as_slice()
         });
-        let named = entries
-            .iter()
-            .map(|(name, tools)| (name.value.as_str(), tools.value.as_slice()));
+        let named = entries.iter().map(|(name, tools)| (name.value.as_str(), tools.value.as_slice()));
         for (component, tools) in named.chain(legacy.map(|tools| ("builtin", tools))) {
             let mut names = Vec::new();
             for tool in tools {
@@ -641,10 +511,8 @@ impl<'a> Resolver<'a> {
                 match seen.iter().find(|(name, _)| *name == tool.value) {
                     Some((_, other)) if other == component => continue, // listed twice: harmless
                     Some((_, other)) => {
-                        let message = format!(
-                            "tool `{}` is listed under both `{other}` and `{component}`",
-                            tool.value
-                        );
+                        let message =
+                            format!("tool `{}` is listed under both `{other}` and `{component}`", tool.value);
                         self.error(at(tool), message);
                         continue;
                     }
@@ -654,10 +522,7 @@ impl<'a> Resolver<'a> {
             }
             match groups.iter_mut().find(|g| g.component == component) {
                 Some(group) => group.tools.extend(names),
-                None => groups.push(ComponentTools {
-                    component: component.to_owned(),
-                    tools: names,
-                }),
+                None => groups.push(ComponentTools { component: component.to_owned(), tools: names }),
             }
         }
         groups
@@ -676,10 +541,7 @@ impl<'a> Resolver<'a> {
 
     fn scenario_seed(&mut self, raw: Option<&Spanned<RawScenarioSeed>>) -> ScenarioSeed {
         let mut seed = ScenarioSeed::default();
-        let files = raw
-            .and_then(|s| s.value.files.as_ref())
-            .map(|f| f.0.as_slice())
-            .unwrap_or_default();
+        let files = raw.and_then(|s| s.value.files.as_ref()).map(|f| f.0.as_slice()).unwrap_or_default();
         for (path, content) in files {
             let p = path.value.as_str();
             let escapes = p.starts_with('/') || p.split(['/', '\\']).any(|part| part == "..");
@@ -687,11 +549,8 @@ impl<'a> Resolver<'a> {
                 self.error(at(path), "`scenario_seed.files` has an empty path");
             } else if escapes {
                 self.errors.push(
-                    Diagnostic::new(
-                        at(path),
-                        format!("seed file `{p}` is outside the session's filesystem"),
-                    )
-                    .with_hint("use a relative path such as `src/main.py`"),
+                    Diagnostic::new(at(path), format!("seed file `{p}` is outside the session's filesystem"))
+                        .with_hint("use a relative path such as `src/main.py`"),
                 );
             } else {
                 seed.files.insert(p.to_owned(), content.value.clone());
@@ -711,43 +570,25 @@ impl<'a> Resolver<'a> {
                 McpTransport::Http { url }
             }
             (None, Some(command)) => {
-                let args = s
-                    .args
-                    .iter()
-                    .flatten()
-                    .map(|a| Some(a.clone()))
-                    .collect::<Vec<_>>();
-                let args = args
-                    .iter()
-                    .filter_map(|a| self.expanded("mcp_servers.args", a))
-                    .collect();
+                let args = s.args.iter().flatten().map(|a| Some(a.clone())).collect::<Vec<_>>();
+                let args = args.iter().filter_map(|a| self.expanded("mcp_servers.args", a)).collect();
                 let env = s
                     .env
                     .iter()
                     .flatten()
                     .filter_map(|(k, v)| {
-                        Some((
-                            k.clone(),
-                            self.expanded("mcp_servers.env", &Some(v.clone()))?,
-                        ))
+                        Some((k.clone(), self.expanded("mcp_servers.env", &Some(v.clone()))?))
                     })
                     .collect();
                 McpTransport::Stdio { command, args, env }
             }
             _ => {
-                self.error(
-                    at(raw),
-                    format!("MCP server `{name}` needs exactly one of `url` or `command`"),
-                );
+                self.error(at(raw), format!("MCP server `{name}` needs exactly one of `url` or `command`"));
                 return None;
             }
         };
         let tools = s.tools.iter().flatten().map(|t| t.value.clone()).collect();
-        Some(McpServerConfig {
-            name,
-            transport,
-            tools,
-        })
+        Some(McpServerConfig { name, transport, tools })
     }
 
     fn rate_limit(&mut self, raw: Option<&Spanned<RawRateLimit>>) -> RateLimitConfig {
@@ -767,58 +608,26 @@ impl<'a> Resolver<'a> {
             None => Backoff::ExponentialJitter,
         };
         let jitter = r.jitter.as_ref().is_none_or(|j| j.value);
-        let backoff = if backoff == Backoff::ExponentialJitter && !jitter {
-            Backoff::Exponential
-        } else {
-            backoff
-        };
-        let base_delay_secs = self.number(
-            "rate_limit.base_delay",
-            None,
-            r.base_delay.as_ref(),
-            0.1..=60.0,
-            1.0,
-        );
-        let max_delay_secs = self.number(
-            "rate_limit.max_delay",
-            None,
-            r.max_delay.as_ref(),
-            1.0..=300.0,
-            60.0,
-        );
+        let backoff =
+            if backoff == Backoff::ExponentialJitter && !jitter { Backoff::Exponential } else { backoff };
+        let base_delay_secs =
+            self.number("rate_limit.base_delay", None, r.base_delay.as_ref(), 0.1..=60.0, 1.0);
+        let max_delay_secs =
+            self.number("rate_limit.max_delay", None, r.max_delay.as_ref(), 1.0..=300.0, 60.0);
         if max_delay_secs < base_delay_secs {
             let position = r.max_delay.as_ref().and_then(at).or(pos);
-            self.error(
-                position,
-                "`rate_limit.max_delay` must be at least `base_delay`",
-            );
+            self.error(position, "`rate_limit.max_delay` must be at least `base_delay`");
         }
         RateLimitConfig {
-            requests_per_minute: r.requests_per_minute.as_ref().map(|v| {
-                self.number(
-                    "rate_limit.requests_per_minute",
-                    None,
-                    Some(v),
-                    1..=1_000_000,
-                    60,
-                )
-            }),
-            tokens_per_minute: r.tokens_per_minute.as_ref().map(|v| {
-                self.number(
-                    "rate_limit.tokens_per_minute",
-                    None,
-                    Some(v),
-                    1..=u32::MAX,
-                    100_000,
-                )
-            }),
-            max_retries: self.number(
-                "rate_limit.max_retries",
-                None,
-                r.max_retries.as_ref(),
-                0..=20,
-                5,
-            ),
+            requests_per_minute: r
+                .requests_per_minute
+                .as_ref()
+                .map(|v| self.number("rate_limit.requests_per_minute", None, Some(v), 1..=1_000_000, 60)),
+            tokens_per_minute: r
+                .tokens_per_minute
+                .as_ref()
+                .map(|v| self.number("rate_limit.tokens_per_minute", None, Some(v), 1..=u32::MAX, 100_000)),
+            max_retries: self.number("rate_limit.max_retries", None, r.max_retries.as_ref(), 0..=20, 5),
             base_delay_secs,
             max_delay_secs,
             backoff,
@@ -870,10 +679,7 @@ impl<'a> Resolver<'a> {
         let save_as = self.required("output.save_as", pos, save_as);
         let checkpoint = match (&out.checkpoint, top_checkpoint) {
             (Some(c), Some(top)) => {
-                self.error(
-                    at(top),
-                    "`checkpoint` is given both at the top level and in `output`; keep one",
-                );
+                self.error(at(top), "`checkpoint` is given both at the top level and in `output`; keep one");
                 Some(self.checkpoint(c))
             }
             (Some(c), None) | (None, Some(c)) => Some(self.checkpoint(c)),
@@ -915,13 +721,7 @@ impl<'a> Resolver<'a> {
         let repository = self.expanded("huggingface.repository", &raw.value.repository);
         HuggingFaceConfig {
             repository: self.required("huggingface.repository", at(raw), repository),
-            tags: raw
-                .value
-                .tags
-                .iter()
-                .flatten()
-                .map(|t| t.value.clone())
-                .collect(),
+            tags: raw.value.tags.iter().flatten().map(|t| t.value.clone()).collect(),
         }
     }
 
@@ -931,10 +731,7 @@ impl<'a> Resolver<'a> {
         let handle = self.required("kaggle.handle", at(raw), handle);
         if !handle.is_empty() && handle.split('/').filter(|p| !p.is_empty()).count() != 2 {
             let position = k.handle.as_ref().and_then(at);
-            self.error(
-                position,
-                format!("`kaggle.handle` must look like `owner/dataset`, got `{handle}`"),
-            );
+            self.error(position, format!("`kaggle.handle` must look like `owner/dataset`, got `{handle}`"));
         }
         KaggleConfig {
             handle,

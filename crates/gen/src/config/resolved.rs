@@ -32,15 +32,8 @@ pub struct Config {
 
 /// Provider names a config may use: [`weft_llm::PROVIDERS`] and `google`
 /// (an alias of `gemini`).
-pub const PROVIDERS: &[&str] = &[
-    "openai",
-    "anthropic",
-    "gemini",
-    "google",
-    "ollama",
-    "openrouter",
-    "scripted",
-];
+pub const PROVIDERS: &[&str] =
+    &["openai", "anthropic", "gemini", "google", "ollama", "openrouter", "scripted"];
 
 /// One model as a section sees it, after `llm` inheritance
 /// (section `llm` → top-level `llm` → default).
@@ -256,15 +249,12 @@ impl ToolsConfig {
         self.components
             .iter()
             .flat_map(|group| {
-                let component = if group.component == "builtin" {
-                    BUILTIN_COMPONENT
-                } else {
-                    group.component.as_str()
-                };
-                group.tools.iter().map(move |tool| ToolRoute {
-                    tool: tool.clone(),
-                    component: component.to_owned(),
-                })
+                let component =
+                    if group.component == "builtin" { BUILTIN_COMPONENT } else { group.component.as_str() };
+                group
+                    .tools
+                    .iter()
+                    .map(move |tool| ToolRoute { tool: tool.clone(), component: component.to_owned() })
             })
             .collect()
     }
@@ -374,14 +364,10 @@ impl FromStr for NumSamples {
             return Ok(NumSamples::Auto);
         }
         if let Some(number) = text.strip_suffix('%') {
-            let percent: f64 = number
-                .trim()
-                .parse()
-                .map_err(|_| NumSamplesError(format!("invalid percentage `{text}`")))?;
+            let percent: f64 =
+                number.trim().parse().map_err(|_| NumSamplesError(format!("invalid percentage `{text}`")))?;
             if !(percent > 0.0 && percent.is_finite()) {
-                return Err(NumSamplesError(format!(
-                    "percentage must be greater than 0, got `{text}`"
-                )));
+                return Err(NumSamplesError(format!("percentage must be greater than 0, got `{text}`")));
             }
             return Ok(NumSamples::Percent(percent));
         }
@@ -477,24 +463,17 @@ impl LlmConfig {
 impl Config {
     /// The spec of the model that writes subtopics.
     pub fn topics_model(&self) -> weft_llm::ProviderSpec {
-        self.topics
-            .llm
-            .provider_spec(&self.generation.rate_limit, self.seed)
+        self.topics.llm.provider_spec(&self.generation.rate_limit, self.seed)
     }
 
     /// The spec of the model that writes samples.
     pub fn generation_model(&self) -> weft_llm::ProviderSpec {
-        self.generation
-            .llm
-            .provider_spec(&self.generation.rate_limit, self.seed)
+        self.generation.llm.provider_spec(&self.generation.rate_limit, self.seed)
     }
 
     /// The system message samples carry: `output.system_prompt`, else
     /// `generation.system_prompt`.
     pub fn sample_system_prompt(&self) -> &str {
-        self.output
-            .system_prompt
-            .as_deref()
-            .unwrap_or(&self.generation.system_prompt)
+        self.output.system_prompt.as_deref().unwrap_or(&self.generation.system_prompt)
     }
 }

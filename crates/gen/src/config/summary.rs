@@ -17,16 +17,9 @@ fn write_summary(out: &mut String, config: &Config) -> std::fmt::Result {
     writeln!(out, "{}: ok", config.source)?;
     writeln!(out, "seed: {}", config.seed)?;
     writeln!(out, "models:")?;
-    for (role, llm) in [
-        ("topics", &config.topics.llm),
-        ("generation", &config.generation.llm),
-    ] {
+    for (role, llm) in [("topics", &config.topics.llm), ("generation", &config.generation.llm)] {
         write!(out, "  {role:<11}{} / {}", llm.provider, llm.model)?;
-        write!(
-            out,
-            "  (temperature {}, max_tokens {}",
-            llm.temperature, llm.max_tokens
-        )?;
+        write!(out, "  (temperature {}, max_tokens {}", llm.temperature, llm.max_tokens)?;
         if let Some(url) = &llm.base_url {
             write!(out, ", base_url {url}")?;
         }
@@ -61,11 +54,7 @@ fn write_topics(out: &mut String, t: &TopicsConfig) -> std::fmt::Result {
         (TopicMode::Graph, true) => format!("at least {paths} paths (cross-links add more)"),
         _ => format!("{paths} paths"),
     };
-    writeln!(
-        out,
-        "topics: {mode}, depth {}, degree {} -> {count}",
-        t.depth, t.degree
-    )?;
+    writeln!(out, "topics: {mode}, depth {}, degree {} -> {count}", t.depth, t.degree)?;
     writeln!(out, "  prompt: {:?}", t.prompt)?;
     let style = match t.prompt_style {
         PromptStyle::Default => "default",
@@ -85,9 +74,7 @@ fn write_generation(out: &mut String, g: &GenerationConfig) -> std::fmt::Result 
     let kind = match (c.kind, c.reasoning_style) {
         (ConversationType::Basic, _) => "basic".to_owned(),
         (ConversationType::Cot, Some(ReasoningStyle::Agent)) => "cot, agent reasoning".to_owned(),
-        (ConversationType::Cot, Some(ReasoningStyle::Freetext)) => {
-            "cot, freetext reasoning".to_owned()
-        }
+        (ConversationType::Cot, Some(ReasoningStyle::Freetext)) => "cot, freetext reasoning".to_owned(),
         (ConversationType::Cot, None) => "cot".to_owned(),
     };
     let mode = match c.agent_mode {
@@ -98,11 +85,7 @@ fn write_generation(out: &mut String, g: &GenerationConfig) -> std::fmt::Result 
         AgentMode::MultiTurn => format!("multi_turn, {}-{} user turns", c.min_turns, c.max_turns),
     };
     writeln!(out, "generation: {kind}; {mode}")?;
-    writeln!(
-        out,
-        "  retries: {} per failed call, {} per invalid sample",
-        g.max_retries, g.sample_retries
-    )?;
+    writeln!(out, "  retries: {} per failed call, {} per invalid sample", g.max_retries, g.sample_retries)?;
     let r = &g.rate_limit;
     let mut limits = Vec::new();
     if let Some(rpm) = r.requests_per_minute {
@@ -111,11 +94,7 @@ fn write_generation(out: &mut String, g: &GenerationConfig) -> std::fmt::Result 
     if let Some(tpm) = r.tokens_per_minute {
         limits.push(format!("{tpm} tokens/min"));
     }
-    let limits = if limits.is_empty() {
-        "no rate limit".to_owned()
-    } else {
-        limits.join(", ")
-    };
+    let limits = if limits.is_empty() { "no rate limit".to_owned() } else { limits.join(", ") };
     writeln!(
         out,
         "  {limits}; {} HTTP retries, backoff {} from {}s to {}s",
@@ -132,22 +111,11 @@ fn write_output(out: &mut String, config: &Config) -> std::fmt::Result {
     let samples = match o.num_samples {
         NumSamples::Count(n) => format!("{n}"),
         NumSamples::Auto => format!("auto (one per topic path, {paths} expected)"),
-        NumSamples::Percent(p) => format!(
-            "{p}% of topic paths ({} expected)",
-            o.num_samples.resolve(paths)
-        ),
+        NumSamples::Percent(p) => format!("{p}% of topic paths ({} expected)", o.num_samples.resolve(paths)),
     };
-    writeln!(
-        out,
-        "samples: {samples}, batch size {} -> {}",
-        o.batch_size, o.save_as
-    )?;
+    writeln!(out, "samples: {samples}, batch size {} -> {}", o.batch_size, o.save_as)?;
     let system = if o.include_system_message {
-        if o.system_prompt.is_some() {
-            "output.system_prompt"
-        } else {
-            "generation.system_prompt"
-        }
+        if o.system_prompt.is_some() { "output.system_prompt" } else { "generation.system_prompt" }
     } else {
         "none"
     };
@@ -179,21 +147,10 @@ fn write_tools(out: &mut String, tools: &ToolsConfig) -> std::fmt::Result {
     )?;
     let routes = tools.routes();
     let custom_names = tools.custom.iter().filter_map(|c| c.get("name")?.as_str());
-    let width = routes
-        .iter()
-        .map(|r| r.tool.len())
-        .chain(custom_names.map(str::len))
-        .max()
-        .unwrap_or(0);
+    let width = routes.iter().map(|r| r.tool.len()).chain(custom_names.map(str::len)).max().unwrap_or(0);
     for route in &routes {
-        let target = tools
-            .execute_url(&route.component)
-            .unwrap_or_else(|| "in-process".to_owned());
-        writeln!(
-            out,
-            "  {:<width$}  -> {} ({target})",
-            route.tool, route.component
-        )?;
+        let target = tools.execute_url(&route.component).unwrap_or_else(|| "in-process".to_owned());
+        writeln!(out, "  {:<width$}  -> {} ({target})", route.tool, route.component)?;
     }
     if let Some(endpoint) = &tools.tools_endpoint {
         writeln!(out, "  definitions of non-builtin tools from {endpoint}")?;
@@ -205,21 +162,11 @@ fn write_tools(out: &mut String, tools: &ToolsConfig) -> std::fmt::Result {
     for server in &tools.mcp_servers {
         let at = match &server.transport {
             McpTransport::Http { url } => url.clone(),
-            McpTransport::Stdio { command, args, .. } => format!(
-                "`{}`",
-                [command.clone()]
-                    .iter()
-                    .chain(args)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
+            McpTransport::Stdio { command, args, .. } => {
+                format!("`{}`", [command.clone()].iter().chain(args).cloned().collect::<Vec<_>>().join(" "))
+            }
         };
-        let which = if server.tools.is_empty() {
-            "all tools".to_owned()
-        } else {
-            server.tools.join(", ")
-        };
+        let which = if server.tools.is_empty() { "all tools".to_owned() } else { server.tools.join(", ") };
         writeln!(out, "  mcp server {}: {which} from {at}", server.name)?;
     }
     let files = &tools.scenario_seed.files;

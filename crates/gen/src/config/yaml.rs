@@ -20,10 +20,7 @@ pub struct Position {
 impl Position {
     pub(crate) fn of<T>(spanned: &Spanned<T>) -> Option<Self> {
         let at = spanned.referenced;
-        (at.line() > 0).then(|| Position {
-            line: at.line() as u32,
-            column: at.column() as u32,
-        })
+        (at.line() > 0).then(|| Position { line: at.line() as u32, column: at.column() as u32 })
     }
 }
 
@@ -98,11 +95,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
         let mut entries = Vec::new();
         while let Some(key) = map.next_key::<Spanned<KeyText>>()? {
             let value = map.next_value()?;
-            let key = Spanned {
-                value: key.value.0,
-                referenced: key.referenced,
-                defined: key.defined,
-            };
+            let key = Spanned { value: key.value.0, referenced: key.referenced, defined: key.defined };
             entries.push((key, value));
         }
         Ok(Node::Map(entries))
@@ -155,14 +148,10 @@ pub(crate) fn key_path_at(root: &Spanned<Node>, at: Position) -> Option<String> 
                 walk(item, at, &path).or_else(|| (Position::of(item) == Some(at)).then_some(path))
             }),
             Node::Map(entries) => entries.iter().find_map(|(key, value)| {
-                let path = if prefix.is_empty() {
-                    key.value.clone()
-                } else {
-                    format!("{prefix}.{}", key.value)
-                };
+                let path =
+                    if prefix.is_empty() { key.value.clone() } else { format!("{prefix}.{}", key.value) };
                 walk(value, at, &path).or_else(|| {
-                    (Position::of(value) == Some(at) || Position::of(key) == Some(at))
-                        .then_some(path)
+                    (Position::of(value) == Some(at) || Position::of(key) == Some(at)).then_some(path)
                 })
             }),
         }

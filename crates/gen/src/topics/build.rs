@@ -89,10 +89,7 @@ impl Ctx<'_> {
             Ok(found) => Some(found),
             Err(error) => {
                 let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-                failures.push(TopicFailure {
-                    node_path: path.to_vec(),
-                    error,
-                });
+                failures.push(TopicFailure { node_path: path.to_vec(), error });
                 None
             }
         }
@@ -103,10 +100,7 @@ impl Ctx<'_> {
 ///
 /// A node whose request keeps failing stays a leaf and is listed in
 /// [`TopicGraph::failures`]; only a failure at the root is an error.
-pub async fn build_topics(
-    model: &dyn ChatModel,
-    settings: &TopicSettings,
-) -> Result<TopicGraph, TopicError> {
+pub async fn build_topics(model: &dyn ChatModel, settings: &TopicSettings) -> Result<TopicGraph, TopicError> {
     let ctx = Ctx {
         model,
         settings,
@@ -144,16 +138,10 @@ fn grow<'a>(ctx: &'a Ctx<'a>, path: Vec<String>) -> BoxFuture<'a, Branch> {
     Box::pin(async move {
         let topic = path.last().cloned().unwrap_or_default();
         if path.len() > ctx.settings.depth as usize {
-            return Branch {
-                topic,
-                children: Vec::new(),
-            };
+            return Branch { topic, children: Vec::new() };
         }
         let Some(found) = ctx.expand(&path, &[]).await else {
-            return Branch {
-                topic,
-                children: Vec::new(),
-            };
+            return Branch { topic, children: Vec::new() };
         };
         let children = join_all(found.into_iter().map(|sub| {
             let mut child = path.clone();
@@ -174,8 +162,7 @@ async fn build_tree(ctx: &Ctx<'_>) -> TopicGraph {
         for child in branch.children {
             let mut path = graph.primary_path(id);
             path.push(child.topic.clone());
-            let child_id =
-                graph.add_child(id, child.topic.clone(), node_uuid(ctx.settings.seed, &path));
+            let child_id = graph.add_child(id, child.topic.clone(), node_uuid(ctx.settings.seed, &path));
             queue.push_back((child_id, child));
         }
     }

@@ -71,9 +71,7 @@ fn prompt(settings: &TopicSettings, path: &[String], candidates: &[(u32, String)
         "Each is a short, specific phrase, clearly different from its siblings and narrower than its parent.\n",
     );
     if settings.prompt_style == PromptStyle::Anchored {
-        text.push_str(&format!(
-            "Every subtopic must stay within the domain of \"{root}\".\n"
-        ));
+        text.push_str(&format!("Every subtopic must stay within the domain of \"{root}\".\n"));
     }
     if !candidates.is_empty() {
         text.push_str("Other nodes in the graph (id = topic):\n");
@@ -114,14 +112,15 @@ fn schema(connections: bool) -> ResponseSchema {
 /// array under `subtopics`, `topics` or `items`.
 pub(crate) fn parse_reply(reply: &str) -> Result<Vec<Subtopic>, String> {
     let value = json_in(reply).ok_or_else(|| "the reply is not JSON".to_owned())?;
-    let items = match &value {
-        Value::Array(items) => items,
-        Value::Object(map) => ["subtopics", "topics", "items"]
-            .iter()
-            .find_map(|k| map.get(*k)?.as_array())
-            .ok_or_else(|| "the reply is an object without a `subtopics` array".to_owned())?,
-        _ => return Err("the reply is not a JSON array".to_owned()),
-    };
+    let items =
+        match &value {
+            Value::Array(items) => items,
+            Value::Object(map) => ["subtopics", "topics", "items"]
+                .iter()
+                .find_map(|k| map.get(*k)?.as_array())
+                .ok_or_else(|| "the reply is an object without a `subtopics` array".to_owned())?,
+            _ => return Err("the reply is not a JSON array".to_owned()),
+        };
     Ok(items.iter().filter_map(subtopic).collect())
 }
 
@@ -145,27 +144,18 @@ fn subtopic(item: &Value) -> Option<Subtopic> {
     let (topic, connections) = match item {
         Value::String(s) => (s.as_str(), Vec::new()),
         Value::Object(map) => {
-            let topic = ["topic", "name", "title"]
-                .iter()
-                .find_map(|k| map.get(*k)?.as_str())?;
+            let topic = ["topic", "name", "title"].iter().find_map(|k| map.get(*k)?.as_str())?;
             let connections = map
                 .get("connections")
                 .and_then(Value::as_array)
-                .map(|ids| {
-                    ids.iter()
-                        .filter_map(|id| u32::try_from(id.as_u64()?).ok())
-                        .collect()
-                })
+                .map(|ids| ids.iter().filter_map(|id| u32::try_from(id.as_u64()?).ok()).collect())
                 .unwrap_or_default();
             (topic, connections)
         }
         _ => return None,
     };
     let topic = topic.trim().trim_matches(['"', '\'']).trim();
-    (!topic.is_empty()).then(|| Subtopic {
-        topic: topic.to_owned(),
-        connections,
-    })
+    (!topic.is_empty()).then(|| Subtopic { topic: topic.to_owned(), connections })
 }
 
 /// At most `limit` subtopics, without ones that restate the parent or
@@ -175,8 +165,7 @@ pub(crate) fn distinct(found: Vec<Subtopic>, parent: &str, limit: usize) -> Vec<
     let mut kept: Vec<(String, Subtopic)> = Vec::new();
     for sub in found {
         let key = normalize(&sub.topic);
-        let similar =
-            |other: &str| other == key || strsim::normalized_levenshtein(other, &key) >= 0.9;
+        let similar = |other: &str| other == key || strsim::normalized_levenshtein(other, &key) >= 0.9;
         if key.is_empty() || similar(&parent_key) || kept.iter().any(|(k, _)| similar(k)) {
             continue;
         }
@@ -189,16 +178,8 @@ pub(crate) fn distinct(found: Vec<Subtopic>, parent: &str, limit: usize) -> Vec<
 }
 
 fn normalize(topic: &str) -> String {
-    let lowered: String = topic
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                ' '
-            }
-        })
-        .collect();
+    let lowered: String =
+        topic.chars().map(|c| if c.is_alphanumeric() { c.to_ascii_lowercase() } else { ' ' }).collect();
     lowered.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -214,10 +195,9 @@ mod tests {
     fn reads_arrays_objects_and_fenced_replies() {
         let plain = parse_reply(r#"["a", "b"]"#).expect("array");
         assert_eq!(topics(&plain), ["a", "b"]);
-        let fenced = parse_reply(
-            "Sure!\n```json\n[\"x\", {\"topic\": \"y\", \"connections\": [3, -1]}]\n```",
-        )
-        .expect("fenced");
+        let fenced =
+            parse_reply("Sure!\n```json\n[\"x\", {\"topic\": \"y\", \"connections\": [3, -1]}]\n```")
+                .expect("fenced");
         assert_eq!(topics(&fenced), ["x", "y"]);
         assert_eq!(fenced[1].connections, [3]);
         let wrapped = parse_reply(r#"{"subtopics": [{"topic": "z"}]}"#).expect("object");
@@ -228,26 +208,14 @@ mod tests {
 
     #[test]
     fn drops_near_duplicates_and_the_parent() {
-        let found = [
-            "Reading files",
-            "reading files.",
-            "Writing files",
-            "Files",
-            "Writing  Files!",
-            "Deleting",
-        ]
-        .map(|t| Subtopic {
-            topic: t.into(),
-            connections: vec![],
-        })
-        .to_vec();
+        let found =
+            ["Reading files", "reading files.", "Writing files", "Files", "Writing  Files!", "Deleting"]
+                .map(|t| Subtopic { topic: t.into(), connections: vec![] })
+                .to_vec();
         assert_eq!(
             topics(&distinct(found.clone(), "files", 10)),
             ["Reading files", "Writing files", "Deleting"]
         );
-        assert_eq!(
-            topics(&distinct(found, "files", 2)),
-            ["Reading files", "Writing files"]
-        );
+        assert_eq!(topics(&distinct(found, "files", 2)), ["Reading files", "Writing files"]);
     }
 }

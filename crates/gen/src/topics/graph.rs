@@ -81,12 +81,7 @@ impl TopicGraph {
             parents: Vec::new(),
             uuid: node_uuid(seed, &[root.to_owned()]),
         };
-        Self {
-            mode,
-            nodes: vec![node],
-            failures: Vec::new(),
-            metadata: None,
-        }
+        Self { mode, nodes: vec![node], failures: Vec::new(), metadata: None }
     }
 
     /// The root topic.
@@ -97,13 +92,7 @@ impl TopicGraph {
     /// Adds a node under `parent` and returns its id.
     pub(crate) fn add_child(&mut self, parent: u32, topic: String, uuid: String) -> u32 {
         let id = self.nodes.len() as u32;
-        self.nodes.push(TopicNode {
-            id,
-            topic,
-            children: Vec::new(),
-            parents: Vec::new(),
-            uuid,
-        });
+        self.nodes.push(TopicNode { id, topic, children: Vec::new(), parents: Vec::new(), uuid });
         self.add_edge(parent, id);
         id
     }
@@ -154,17 +143,10 @@ impl TopicGraph {
 
     fn walk(&self, stack: &mut Vec<u32>, out: &mut Vec<TopicPath>) {
         let Some(&id) = stack.last() else { return };
-        let next: Vec<u32> = self.nodes[id as usize]
-            .children
-            .iter()
-            .copied()
-            .filter(|c| !stack.contains(c))
-            .collect();
+        let next: Vec<u32> =
+            self.nodes[id as usize].children.iter().copied().filter(|c| !stack.contains(c)).collect();
         if next.is_empty() {
-            let topics: Vec<String> = stack
-                .iter()
-                .map(|&i| self.nodes[i as usize].topic.clone())
-                .collect();
+            let topics: Vec<String> = stack.iter().map(|&i| self.nodes[i as usize].topic.clone()).collect();
             let id = match self.mode {
                 TopicMode::Tree => path_id(&topics),
                 TopicMode::Graph => self.nodes[id as usize].uuid.clone(),
@@ -202,14 +184,7 @@ pub(crate) fn node_uuid(seed: u64, path: &[String]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex(&b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -25,21 +25,16 @@ use crate::config::TopicMode;
 /// The text of the topic file for `graph`.
 pub fn to_file_text(graph: &TopicGraph) -> String {
     match graph.mode {
-        TopicMode::Tree => graph
-            .paths()
-            .iter()
-            .map(|p| format!("{{\"path\": {}}}\n", py_list(&p.topics)))
-            .collect(),
+        TopicMode::Tree => {
+            graph.paths().iter().map(|p| format!("{{\"path\": {}}}\n", py_list(&p.topics))).collect()
+        }
         TopicMode::Graph => graph_json(graph),
     }
 }
 
 /// Where failures of a tree saved at `path` go: `x.jsonl` → `x_failed.jsonl`.
 pub fn failures_path(path: &Path) -> PathBuf {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     path.with_file_name(format!("{stem}_failed.jsonl"))
 }
 
@@ -52,9 +47,7 @@ pub fn save(graph: &TopicGraph, path: &Path) -> Result<(), TopicError> {
     std::fs::write(path, to_file_text(graph)).map_err(io(path))?;
     if graph.mode == TopicMode::Tree && !graph.failures.is_empty() {
         let failed = failures_path(path);
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
         let text: String = graph
             .failures
             .iter()
@@ -73,15 +66,9 @@ pub fn save(graph: &TopicGraph, path: &Path) -> Result<(), TopicError> {
 
 /// Reads a topic file DeepFabric or weft wrote: a graph document or tree JSONL.
 pub fn load(path: &Path) -> Result<TopicGraph, TopicError> {
-    let text = std::fs::read_to_string(path).map_err(|source| TopicError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let format = |line: usize, message: String| TopicError::Format {
-        path: path.to_owned(),
-        line,
-        message,
-    };
+    let text =
+        std::fs::read_to_string(path).map_err(|source| TopicError::Io { path: path.to_owned(), source })?;
+    let format = |line: usize, message: String| TopicError::Format { path: path.to_owned(), line, message };
     if let Ok(Value::Object(doc)) = serde_json::from_str::<Value>(&text)
         && doc.contains_key("nodes")
     {
@@ -91,10 +78,7 @@ pub fn load(path: &Path) -> Result<TopicGraph, TopicError> {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TopicError + '_ {
-    move |source| TopicError::Io {
-        path: path.to_owned(),
-        source,
-    }
+    move |source| TopicError::Io { path: path.to_owned(), source }
 }
 
 fn tree_from_jsonl(text: &str) -> Result<TopicGraph, (usize, String)> {
@@ -117,10 +101,7 @@ fn tree_from_jsonl(text: &str) -> Result<TopicGraph, (usize, String)> {
         let line: Line =
             serde_json::from_str(raw).map_err(|e| (index + 1, format!("not a topic line: {e}")))?;
         if let Some(f) = line.failed_generation {
-            failures.push(TopicFailure {
-                node_path: f.node_path,
-                error: f.error,
-            });
+            failures.push(TopicFailure { node_path: f.node_path, error: f.error });
         }
         let Some(path) = line.path else { continue };
         let Some(root) = path.first() else {
@@ -128,13 +109,7 @@ fn tree_from_jsonl(text: &str) -> Result<TopicGraph, (usize, String)> {
         };
         let graph = graph.get_or_insert_with(|| TopicGraph::with_root(TopicMode::Tree, root, 0));
         if graph.root() != root {
-            return Err((
-                index + 1,
-                format!(
-                    "path starts at `{root}`, not at the root `{}`",
-                    graph.root()
-                ),
-            ));
+            return Err((index + 1, format!("path starts at `{root}`, not at the root `{}`", graph.root())));
         }
         let mut at = 0u32;
         for (depth, topic) in path.iter().enumerate().skip(1) {
@@ -201,10 +176,7 @@ fn graph_from_json(doc: Value) -> Result<TopicGraph, String> {
     docs.sort_by_key(|n| n.id);
     // Renumber so the root is 0 and ids are dense indexes.
     let mut index = std::collections::HashMap::new();
-    let root = docs
-        .iter()
-        .position(|n| n.id == doc.root_id)
-        .ok_or("`root_id` names no node")?;
+    let root = docs.iter().position(|n| n.id == doc.root_id).ok_or("`root_id` names no node")?;
     let root_doc = docs.remove(root);
     docs.insert(0, root_doc);
     for (i, node) in docs.iter().enumerate() {
@@ -218,18 +190,14 @@ fn graph_from_json(doc: Value) -> Result<TopicGraph, String> {
             topic: n.topic.clone(),
             children: Vec::new(),
             parents: Vec::new(),
-            uuid: n.metadata.get("uuid").and_then(Value::as_str).map_or_else(
-                || node_uuid(0, std::slice::from_ref(&n.topic)),
-                str::to_owned,
-            ),
+            uuid: n
+                .metadata
+                .get("uuid")
+                .and_then(Value::as_str)
+                .map_or_else(|| node_uuid(0, std::slice::from_ref(&n.topic)), str::to_owned),
         })
         .collect();
-    let mut graph = TopicGraph {
-        mode: TopicMode::Graph,
-        nodes,
-        failures: Vec::new(),
-        metadata: None,
-    };
+    let mut graph = TopicGraph { mode: TopicMode::Graph, nodes, failures: Vec::new(), metadata: None };
     for n in &docs {
         for child in &n.children {
             if let (Some(&p), Some(&c)) = (index.get(&n.id), index.get(child)) {
@@ -256,10 +224,7 @@ fn graph_json(graph: &TopicGraph) -> String {
                     topic: &n.topic,
                     children: &n.children,
                     parents: &n.parents,
-                    metadata: NodeMetaOut {
-                        uuid: &n.uuid,
-                        topic_hash: topic_hash(&n.topic),
-                    },
+                    metadata: NodeMetaOut { uuid: &n.uuid, topic_hash: topic_hash(&n.topic) },
                 };
                 (n.id.to_string(), doc)
             }))
@@ -319,9 +284,7 @@ fn py_str(s: &str) -> String {
 
 /// The current UTC time as Python's `datetime.isoformat()` writes it.
 pub(crate) fn now_iso8601() -> String {
-    let elapsed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let elapsed = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = elapsed.as_secs() as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Howard Hinnant's days-to-civil.

@@ -6,9 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{arguments_object, count, identifier, is_error_result, malformed};
 use crate::http::WireFormat;
-use crate::{
-    ChatRequest, ChatResponse, FinishReason, Message, ModelToolCall, Role, ToolChoice, Usage,
-};
+use crate::{ChatRequest, ChatResponse, FinishReason, Message, ModelToolCall, Role, ToolChoice, Usage};
 
 /// The Messages API requires `max_tokens`; this is used when nothing sets it.
 const DEFAULT_MAX_TOKENS: u32 = 4096;
@@ -52,19 +50,14 @@ impl WireFormat for AnthropicWire {
     fn body(&self, model: &str, request: &ChatRequest) -> Result<Value, crate::LlmError> {
         let mut body = Map::new();
         body.insert("model".into(), model.into());
-        body.insert(
-            "max_tokens".into(),
-            json!(request.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS)),
-        );
-        let mut system: Vec<String> = request
-            .messages
-            .iter()
-            .filter(|m| m.role == Role::System)
-            .map(|m| m.content.clone())
-            .collect();
+        body.insert("max_tokens".into(), json!(request.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS)));
+        let mut system: Vec<String> =
+            request.messages.iter().filter(|m| m.role == Role::System).map(|m| m.content.clone()).collect();
         let structured = structured(request);
         if let Structured::Prompt(schema) = structured {
-            system.push(format!("When you give your final answer, answer with JSON only, matching this schema:\n{schema}"));
+            system.push(format!(
+                "When you give your final answer, answer with JSON only, matching this schema:\n{schema}"
+            ));
         }
         if !system.is_empty() {
             body.insert("system".into(), system.join("\n\n").into());
@@ -80,18 +73,15 @@ impl WireFormat for AnthropicWire {
             ToolChoice::None => json!({"type": "none"}),
             ToolChoice::Required => json!({"type": "any"}),
         });
-        if let (Structured::ForcedTool(name, wrapped), Some(schema)) =
-            (&structured, &request.response_schema)
+        if let (Structured::ForcedTool(name, wrapped), Some(schema)) = (&structured, &request.response_schema)
         {
             let input_schema = if *wrapped {
                 json!({"type": "object", "properties": {"result": schema.schema}, "required": ["result"]})
             } else {
                 schema.schema.clone()
             };
-            tools.push(
-                json!({"name": name, "description": "Give your answer in this structured form.",
-                              "input_schema": input_schema}),
-            );
+            tools.push(json!({"name": name, "description": "Give your answer in this structured form.",
+                              "input_schema": input_schema}));
             tool_choice = Some(json!({"type": "tool", "name": name}));
         }
         if !tools.is_empty() {
@@ -115,24 +105,15 @@ impl WireFormat for AnthropicWire {
             Structured::ForcedTool(name, wrapped) => Some((name, wrapped)),
             _ => None,
         };
-        let (mut content, mut reasoning, mut tool_calls) =
-            (String::new(), String::new(), Vec::new());
+        let (mut content, mut reasoning, mut tool_calls) = (String::new(), String::new(), Vec::new());
         let mut answered_structured = false;
         for block in blocks {
             match block.get("type").and_then(Value::as_str) {
-                Some("text") => content.push_str(
-                    block
-                        .get("text")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default(),
-                ),
+                Some("text") => {
+                    content.push_str(block.get("text").and_then(Value::as_str).unwrap_or_default())
+                }
                 Some("thinking") => {
-                    reasoning.push_str(
-                        block
-                            .get("thinking")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default(),
-                    );
+                    reasoning.push_str(block.get("thinking").and_then(Value::as_str).unwrap_or_default());
                 }
                 Some("tool_use") => {
                     let name = block
@@ -174,22 +155,14 @@ impl WireFormat for AnthropicWire {
             Some("refusal") => FinishReason::ContentFilter,
             Some(other) => FinishReason::Other(other.to_owned()),
         };
-        let usage = reply
-            .get("usage")
-            .map_or_else(Usage::default, |usage| Usage {
-                prompt_tokens: count(usage, "input_tokens")
-                    + count(usage, "cache_creation_input_tokens")
-                    + count(usage, "cache_read_input_tokens"),
-                completion_tokens: count(usage, "output_tokens"),
-            });
+        let usage = reply.get("usage").map_or_else(Usage::default, |usage| Usage {
+            prompt_tokens: count(usage, "input_tokens")
+                + count(usage, "cache_creation_input_tokens")
+                + count(usage, "cache_read_input_tokens"),
+            completion_tokens: count(usage, "output_tokens"),
+        });
         let reasoning = (!reasoning.is_empty()).then_some(reasoning);
-        Ok(ChatResponse {
-            content,
-            tool_calls,
-            reasoning,
-            usage,
-            finish_reason,
-        })
+        Ok(ChatResponse { content, tool_calls, reasoning, usage, finish_reason })
     }
 }
 
@@ -232,10 +205,7 @@ fn messages(messages: &[Message]) -> Value {
             _ => turns.push((role, blocks)),
         }
     }
-    turns
-        .into_iter()
-        .map(|(role, content)| json!({"role": role, "content": content}))
-        .collect()
+    turns.into_iter().map(|(role, content)| json!({"role": role, "content": content})).collect()
 }
 
 /// A text block; the API refuses empty text, so empty becomes one space.

@@ -7,9 +7,7 @@ use serde_json::{Map, Value, json};
 use super::{arguments_object, assigned_call_id, count, is_error_result, malformed, tool_name_for};
 use crate::http::WireFormat;
 use crate::schema;
-use crate::{
-    ChatRequest, ChatResponse, FinishReason, Message, ModelToolCall, Role, ToolChoice, Usage,
-};
+use crate::{ChatRequest, ChatResponse, FinishReason, Message, ModelToolCall, Role, ToolChoice, Usage};
 
 /// The generateContent wire format.
 #[derive(Debug, Clone)]
@@ -17,10 +15,7 @@ pub(crate) struct GeminiWire;
 
 impl WireFormat for GeminiWire {
     fn path(&self, model: &str) -> String {
-        format!(
-            "/models/{}:generateContent",
-            model.trim_start_matches("models/")
-        )
+        format!("/models/{}:generateContent", model.trim_start_matches("models/"))
     }
 
     fn body(&self, _model: &str, request: &ChatRequest) -> Result<Value, crate::LlmError> {
@@ -40,8 +35,7 @@ impl WireFormat for GeminiWire {
                 .tools
                 .iter()
                 .map(|tool| {
-                    let mut declaration =
-                        json!({"name": tool.name, "description": tool.description});
+                    let mut declaration = json!({"name": tool.name, "description": tool.description});
                     // Gemini refuses an OBJECT without properties: leave parameters out.
                     let has_properties = tool
                         .input_schema
@@ -54,19 +48,13 @@ impl WireFormat for GeminiWire {
                     declaration
                 })
                 .collect();
-            body.insert(
-                "tools".into(),
-                json!([{"functionDeclarations": declarations}]),
-            );
+            body.insert("tools".into(), json!([{"functionDeclarations": declarations}]));
             let mode = match request.tool_choice {
                 ToolChoice::Auto => "AUTO",
                 ToolChoice::None => "NONE",
                 ToolChoice::Required => "ANY",
             };
-            body.insert(
-                "toolConfig".into(),
-                json!({"functionCallingConfig": {"mode": mode}}),
-            );
+            body.insert("toolConfig".into(), json!({"functionCallingConfig": {"mode": mode}}));
         }
         let mut config = Map::new();
         if let Some(temperature) = request.temperature {
@@ -86,18 +74,12 @@ impl WireFormat for GeminiWire {
     }
 
     fn parse(&self, _request: &ChatRequest, reply: Value) -> Result<ChatResponse, crate::LlmError> {
-        let usage = reply
-            .get("usageMetadata")
-            .map_or_else(Usage::default, |usage| Usage {
-                prompt_tokens: count(usage, "promptTokenCount"),
-                completion_tokens: count(usage, "candidatesTokenCount")
-                    + count(usage, "thoughtsTokenCount"),
-            });
+        let usage = reply.get("usageMetadata").map_or_else(Usage::default, |usage| Usage {
+            prompt_tokens: count(usage, "promptTokenCount"),
+            completion_tokens: count(usage, "candidatesTokenCount") + count(usage, "thoughtsTokenCount"),
+        });
         let Some(candidate) = reply.get("candidates").and_then(|c| c.get(0)) else {
-            if let Some(reason) = reply
-                .pointer("/promptFeedback/blockReason")
-                .and_then(Value::as_str)
-            {
+            if let Some(reason) = reply.pointer("/promptFeedback/blockReason").and_then(Value::as_str) {
                 return Ok(ChatResponse {
                     content: String::new(),
                     tool_calls: Vec::new(),
@@ -108,31 +90,20 @@ impl WireFormat for GeminiWire {
             }
             return Err(malformed("gemini", "no candidates in the reply"));
         };
-        let parts = candidate
-            .pointer("/content/parts")
-            .and_then(Value::as_array);
-        let (mut content, mut reasoning, mut tool_calls) =
-            (String::new(), String::new(), Vec::new());
+        let parts = candidate.pointer("/content/parts").and_then(Value::as_array);
+        let (mut content, mut reasoning, mut tool_calls) = (String::new(), String::new(), Vec::new());
         for part in parts.into_iter().flatten() {
             if let Some(call) = part.get("functionCall") {
                 let name = call
                     .get("name")
                     .and_then(Value::as_str)
                     .ok_or_else(|| malformed("gemini", "functionCall without a name"))?;
-                let arguments = call
-                    .get("args")
-                    .cloned()
-                    .unwrap_or_else(|| json!({}))
-                    .to_string();
+                let arguments = call.get("args").cloned().unwrap_or_else(|| json!({})).to_string();
                 let id = match call.get("id").and_then(Value::as_str) {
                     Some(id) if !id.is_empty() => id.to_owned(),
                     _ => assigned_call_id(tool_calls.len(), name, &arguments),
                 };
-                tool_calls.push(ModelToolCall {
-                    id,
-                    name: name.to_owned(),
-                    arguments,
-                });
+                tool_calls.push(ModelToolCall { id, name: name.to_owned(), arguments });
             } else if let Some(text) = part.get("text").and_then(Value::as_str) {
                 if part.get("thought").and_then(Value::as_bool) == Some(true) {
                     reasoning.push_str(text);
@@ -151,13 +122,7 @@ impl WireFormat for GeminiWire {
             Some(other) => FinishReason::Other(other.to_owned()),
         };
         let reasoning = (!reasoning.is_empty()).then_some(reasoning);
-        Ok(ChatResponse {
-            content,
-            tool_calls,
-            reasoning,
-            usage,
-            finish_reason,
-        })
+        Ok(ChatResponse { content, tool_calls, reasoning, usage, finish_reason })
     }
 }
 
@@ -186,15 +151,8 @@ fn contents(messages: &[Message]) -> Value {
                 let name = tool_name_for(message, &messages[..index]);
                 let value = serde_json::from_str::<Value>(&message.content)
                     .unwrap_or_else(|_| message.content.clone().into());
-                let key = if is_error_result(&message.content) {
-                    "error"
-                } else {
-                    "output"
-                };
-                (
-                    "user",
-                    vec![json!({"functionResponse": {"name": name, "response": {key: value}}})],
-                )
+                let key = if is_error_result(&message.content) { "error" } else { "output" };
+                ("user", vec![json!({"functionResponse": {"name": name, "response": {key: value}}})])
             }
         };
         match turns.last_mut() {
@@ -202,8 +160,5 @@ fn contents(messages: &[Message]) -> Value {
             _ => turns.push((role, parts)),
         }
     }
-    turns
-        .into_iter()
-        .map(|(role, parts)| json!({"role": role, "parts": parts}))
-        .collect()
+    turns.into_iter().map(|(role, parts)| json!({"role": role, "parts": parts})).collect()
 }

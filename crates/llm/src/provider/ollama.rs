@@ -6,9 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{arguments_object, assigned_call_id, count, malformed, tool_name_for};
 use crate::http::WireFormat;
-use crate::{
-    ChatRequest, ChatResponse, FinishReason, Message, ModelToolCall, Role, ToolChoice, Usage,
-};
+use crate::{ChatRequest, ChatResponse, FinishReason, Message, ModelToolCall, Role, ToolChoice, Usage};
 
 /// The `/api/chat` wire format (non-streaming).
 #[derive(Debug, Clone)]
@@ -23,12 +21,8 @@ impl WireFormat for OllamaWire {
         let mut body = Map::new();
         body.insert("model".into(), model.into());
         body.insert("stream".into(), false.into());
-        let messages: Vec<Value> = request
-            .messages
-            .iter()
-            .enumerate()
-            .map(|(i, m)| message(m, &request.messages[..i]))
-            .collect();
+        let messages: Vec<Value> =
+            request.messages.iter().enumerate().map(|(i, m)| message(m, &request.messages[..i])).collect();
         body.insert("messages".into(), messages.into());
         // Ollama cannot force or forbid calls; "none" is honoured by not offering tools.
         if !request.tools.is_empty() && request.tool_choice != ToolChoice::None {
@@ -63,30 +57,19 @@ impl WireFormat for OllamaWire {
         if let Some(error) = reply.get("error").and_then(Value::as_str) {
             return Err(malformed("ollama", format!("error in reply: {error}")));
         }
-        let message = reply
-            .get("message")
-            .ok_or_else(|| malformed("ollama", "reply has no message"))?;
-        let content = message
-            .get("content")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+        let message = reply.get("message").ok_or_else(|| malformed("ollama", "reply has no message"))?;
+        let content = message.get("content").and_then(Value::as_str).unwrap_or_default().to_owned();
         let reasoning = message
             .get("thinking")
             .and_then(Value::as_str)
             .filter(|text| !text.is_empty())
             .map(str::to_owned);
         let mut tool_calls = Vec::new();
-        for (index, call) in message
-            .get("tool_calls")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
+        for (index, call) in
+            message.get("tool_calls").and_then(Value::as_array).into_iter().flatten().enumerate()
         {
-            let function = call
-                .get("function")
-                .ok_or_else(|| malformed("ollama", "tool call without function"))?;
+            let function =
+                call.get("function").ok_or_else(|| malformed("ollama", "tool call without function"))?;
             let name = function
                 .get("name")
                 .and_then(Value::as_str)
@@ -100,11 +83,7 @@ impl WireFormat for OllamaWire {
                 Some(id) if !id.is_empty() => id.to_owned(),
                 _ => assigned_call_id(index, name, &arguments),
             };
-            tool_calls.push(ModelToolCall {
-                id,
-                name: name.to_owned(),
-                arguments,
-            });
+            tool_calls.push(ModelToolCall { id, name: name.to_owned(), arguments });
         }
         let finish_reason = match reply.get("done_reason").and_then(Value::as_str) {
             _ if !tool_calls.is_empty() => FinishReason::ToolCalls,
@@ -116,13 +95,7 @@ impl WireFormat for OllamaWire {
             prompt_tokens: count(&reply, "prompt_eval_count"),
             completion_tokens: count(&reply, "eval_count"),
         };
-        Ok(ChatResponse {
-            content,
-            tool_calls,
-            reasoning,
-            usage,
-            finish_reason,
-        })
+        Ok(ChatResponse { content, tool_calls, reasoning, usage, finish_reason })
     }
 }
 

@@ -6,9 +6,7 @@ use serde_json::{Map, Value, json};
 use super::{assigned_call_id, count, identifier, malformed};
 use crate::http::WireFormat;
 use crate::schema::openai_strict;
-use crate::{
-    ChatRequest, ChatResponse, FinishReason, Message, ModelToolCall, Role, ToolChoice, Usage,
-};
+use crate::{ChatRequest, ChatResponse, FinishReason, Message, ModelToolCall, Role, ToolChoice, Usage};
 
 /// The Chat Completions wire format.
 #[derive(Debug, Clone)]
@@ -28,10 +26,7 @@ impl WireFormat for OpenAiWire {
     fn body(&self, model: &str, request: &ChatRequest) -> Result<Value, crate::LlmError> {
         let mut body = Map::new();
         body.insert("model".into(), model.into());
-        body.insert(
-            "messages".into(),
-            request.messages.iter().map(message).collect(),
-        );
+        body.insert("messages".into(), request.messages.iter().map(message).collect());
         if !request.tools.is_empty() {
             let tools = request
                 .tools
@@ -76,9 +71,8 @@ impl WireFormat for OpenAiWire {
             .get("choices")
             .and_then(|choices| choices.get(0))
             .ok_or_else(|| malformed(&self.provider, "no choices in the reply"))?;
-        let message = choice
-            .get("message")
-            .ok_or_else(|| malformed(&self.provider, "choice has no message"))?;
+        let message =
+            choice.get("message").ok_or_else(|| malformed(&self.provider, "choice has no message"))?;
         let content = text_of(message.get("content"));
         let reasoning = ["reasoning_content", "reasoning"]
             .iter()
@@ -86,12 +80,8 @@ impl WireFormat for OpenAiWire {
             .filter(|text| !text.is_empty())
             .map(str::to_owned);
         let mut tool_calls = Vec::new();
-        for (index, call) in message
-            .get("tool_calls")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
+        for (index, call) in
+            message.get("tool_calls").and_then(Value::as_array).into_iter().flatten().enumerate()
         {
             let function = call
                 .get("function")
@@ -110,11 +100,7 @@ impl WireFormat for OpenAiWire {
                 Some(id) if !id.is_empty() => id.to_owned(),
                 _ => assigned_call_id(index, &name, &arguments),
             };
-            tool_calls.push(ModelToolCall {
-                id,
-                name,
-                arguments,
-            });
+            tool_calls.push(ModelToolCall { id, name, arguments });
         }
         let finish_reason = match choice.get("finish_reason").and_then(Value::as_str) {
             _ if !tool_calls.is_empty() => FinishReason::ToolCalls,
@@ -124,19 +110,11 @@ impl WireFormat for OpenAiWire {
             Some("content_filter") => FinishReason::ContentFilter,
             Some(other) => FinishReason::Other(other.to_owned()),
         };
-        let usage = reply
-            .get("usage")
-            .map_or_else(Usage::default, |usage| Usage {
-                prompt_tokens: count(usage, "prompt_tokens"),
-                completion_tokens: count(usage, "completion_tokens"),
-            });
-        Ok(ChatResponse {
-            content,
-            tool_calls,
-            reasoning,
-            usage,
-            finish_reason,
-        })
+        let usage = reply.get("usage").map_or_else(Usage::default, |usage| Usage {
+            prompt_tokens: count(usage, "prompt_tokens"),
+            completion_tokens: count(usage, "completion_tokens"),
+        });
+        Ok(ChatResponse { content, tool_calls, reasoning, usage, finish_reason })
     }
 }
 
@@ -156,11 +134,8 @@ fn message(message: &Message) -> Value {
                            "function": {"name": call.name, "arguments": call.arguments}})
                 })
                 .collect();
-            let content = if message.content.is_empty() {
-                Value::Null
-            } else {
-                message.content.clone().into()
-            };
+            let content =
+                if message.content.is_empty() { Value::Null } else { message.content.clone().into() };
             json!({"role": "assistant", "content": content, "tool_calls": calls})
         }
         Role::Tool => json!({

@@ -22,25 +22,11 @@ use crate::{ChatRequest, Role, ToolChoice};
 /// The most tool-calling steps in one user turn before it answers anyway.
 const MAX_STEPS_PER_TURN: usize = 10;
 /// Plausible files that a seeded workspace usually lacks.
-const MISSING_CANDIDATES: [&str; 6] = [
-    "README.md",
-    "notes.txt",
-    "TODO.md",
-    "config.yaml",
-    "docs/overview.md",
-    "CHANGELOG.md",
-];
+const MISSING_CANDIDATES: [&str; 6] =
+    ["README.md", "notes.txt", "TODO.md", "config.yaml", "docs/overview.md", "CHANGELOG.md"];
 /// Words that make peeking at system files natural.
-const SENSITIVE_WORDS: [&str; 8] = [
-    "user",
-    "password",
-    "permission",
-    "access",
-    "security",
-    "system",
-    "account",
-    "credential",
-];
+const SENSITIVE_WORDS: [&str; 8] =
+    ["user", "password", "permission", "access", "security", "system", "account", "credential"];
 
 /// What the agent does next: calls (with a short thought) or a final answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,16 +39,10 @@ pub(super) struct Step {
 
 impl Step {
     fn call(thought: String, name: &str, arguments: Value) -> Self {
-        Self {
-            content: thought,
-            calls: vec![(name.to_owned(), arguments)],
-        }
+        Self { content: thought, calls: vec![(name.to_owned(), arguments)] }
     }
     fn answer(text: String) -> Self {
-        Self {
-            content: text,
-            calls: Vec::new(),
-        }
+        Self { content: text, calls: Vec::new() }
     }
 }
 
@@ -142,9 +122,7 @@ pub(super) fn step(request: &ChatRequest, seed: u64) -> Step {
     {
         return Step::answer(answer(&conversation));
     }
-    let vfs = ["list_files", "read_file", "write_file"]
-        .iter()
-        .any(|t| offered.contains(t));
+    let vfs = ["list_files", "read_file", "write_file"].iter().any(|t| offered.contains(t));
     let next = if vfs {
         next_file_step(&conversation, &plan, &offered)
     } else {
@@ -152,19 +130,9 @@ pub(super) fn step(request: &ChatRequest, seed: u64) -> Step {
     };
     match next {
         Some(step) => step,
-        None if request.tool_choice == ToolChoice::Required
-            && conversation.steps_this_turn == 0 =>
-        {
-            let name = if offered.contains(&"list_files") {
-                "list_files"
-            } else {
-                offered[0]
-            };
-            Step::call(
-                "I'll start by calling a tool to look around.".to_owned(),
-                name,
-                json!({}),
-            )
+        None if request.tool_choice == ToolChoice::Required && conversation.steps_this_turn == 0 => {
+            let name = if offered.contains(&"list_files") { "list_files" } else { offered[0] };
+            Step::call("I'll start by calling a tool to look around.".to_owned(), name, json!({}))
         }
         None => Step::answer(answer(&conversation)),
     }
@@ -172,23 +140,13 @@ pub(super) fn step(request: &ChatRequest, seed: u64) -> Step {
 
 fn read(request: &ChatRequest) -> Conversation {
     let messages = &request.messages;
-    let users: Vec<usize> = messages
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.role == Role::User)
-        .map(|(i, _)| i)
-        .collect();
+    let users: Vec<usize> =
+        messages.iter().enumerate().filter(|(_, m)| m.role == Role::User).map(|(i, _)| i).collect();
     let turn_start = users.last().copied().unwrap_or(0);
     let mut calls: BTreeMap<&str, (&str, Value)> = BTreeMap::new();
     let mut conversation = Conversation {
-        task: users
-            .first()
-            .map(|&i| messages[i].content.clone())
-            .unwrap_or_default(),
-        turn: users
-            .last()
-            .map(|&i| messages[i].content.clone())
-            .unwrap_or_default(),
+        task: users.first().map(|&i| messages[i].content.clone()).unwrap_or_default(),
+        turn: users.last().map(|&i| messages[i].content.clone()).unwrap_or_default(),
         follow_up: users.len() > 1,
         ..Conversation::default()
     };
@@ -210,12 +168,7 @@ fn read(request: &ChatRequest) -> Conversation {
                     None => (message.name.clone().unwrap_or_default(), Value::Null),
                 };
                 let (ok, text) = outcome(&message.content);
-                let observation = Observation {
-                    name,
-                    args,
-                    ok,
-                    text,
-                };
+                let observation = Observation { name, args, ok, text };
                 if index > turn_start {
                     conversation.current.push(observation);
                 } else {
@@ -257,22 +210,10 @@ fn outcome(content: &str) -> (bool, String) {
 /// Files the agent knows exist: the last successful listing (else the files
 /// the task names), plus what it wrote since.
 fn known_files(conversation: &Conversation) -> Vec<String> {
-    let all: Vec<&Observation> = conversation
-        .earlier
-        .iter()
-        .chain(&conversation.current)
-        .collect();
-    let listing = all
-        .iter()
-        .rev()
-        .find(|o| o.name == "list_files" && o.ok)
-        .map(|o| parse_listing(&o.text));
+    let all: Vec<&Observation> = conversation.earlier.iter().chain(&conversation.current).collect();
+    let listing = all.iter().rev().find(|o| o.name == "list_files" && o.ok).map(|o| parse_listing(&o.text));
     let mut files = listing.unwrap_or_else(|| file_names(&conversation.task));
-    for written in all
-        .iter()
-        .filter(|o| o.name == "write_file" && o.ok)
-        .filter_map(|o| o.path())
-    {
+    for written in all.iter().filter(|o| o.name == "write_file" && o.ok).filter_map(|o| o.path()) {
         if !files.iter().any(|f| f == written) {
             files.push(written.to_owned());
         }
@@ -329,23 +270,14 @@ fn next_file_step(conversation: &Conversation, plan: &Plan, offered: &[&str]) ->
             let thought = format!(
                 "{note}Before going through the files, I'll check whether there is a {missing} that explains the project."
             );
-            return Some(Step::call(
-                thought,
-                "read_file",
-                json!({"file_path": missing}),
-            ));
+            return Some(Step::call(thought, "read_file", json!({"file_path": missing})));
         }
     }
-    if has("read_file") && plan.probe_protected && !done.iter().any(|o| o.is_read_of("/etc/passwd"))
-    {
+    if has("read_file") && plan.probe_protected && !done.iter().any(|o| o.is_read_of("/etc/passwd")) {
         let thought = format!(
             "{note}The request may depend on the system's user accounts, so let me look at /etc/passwd."
         );
-        return Some(Step::call(
-            thought,
-            "read_file",
-            json!({"file_path": "/etc/passwd"}),
-        ));
+        return Some(Step::call(thought, "read_file", json!({"file_path": "/etc/passwd"})));
     }
     if has("read_file") {
         let mentioned = file_names(&conversation.turn);
@@ -353,17 +285,12 @@ fn next_file_step(conversation: &Conversation, plan: &Plan, offered: &[&str]) ->
         let regular_reads = done
             .iter()
             .filter(|o| {
-                o.name == "read_file"
-                    && o.path()
-                        .is_some_and(|p| known.iter().any(|k| k == p) && p != notes)
+                o.name == "read_file" && o.path().is_some_and(|p| known.iter().any(|k| k == p) && p != notes)
             })
             .count();
         let mut targets: Vec<&String> = mentioned.iter().filter(|f| known.contains(f)).collect();
         targets.extend(known.iter().filter(|f| !mentioned.contains(f)));
-        let targets: Vec<&String> = targets
-            .into_iter()
-            .filter(|f| **f != notes && !attempted(f))
-            .collect();
+        let targets: Vec<&String> = targets.into_iter().filter(|f| **f != notes && !attempted(f)).collect();
         let budget = plan.reads.saturating_sub(regular_reads);
         if budget > 0 && !targets.is_empty() {
             let take = if plan.parallel && budget >= 2 { 2 } else { 1 }.min(targets.len());
@@ -371,53 +298,27 @@ fn next_file_step(conversation: &Conversation, plan: &Plan, offered: &[&str]) ->
             let thought = format!(
                 "{note}Now I'll read {} to see what {}.",
                 join_names(&chosen),
-                if chosen.len() > 1 {
-                    "they contain"
-                } else {
-                    "it contains"
-                }
+                if chosen.len() > 1 { "they contain" } else { "it contains" }
             );
-            let calls = chosen
-                .iter()
-                .map(|f| ("read_file".to_owned(), json!({"file_path": f})))
-                .collect();
-            return Some(Step {
-                content: thought,
-                calls,
-            });
+            let calls = chosen.iter().map(|f| ("read_file".to_owned(), json!({"file_path": f}))).collect();
+            return Some(Step { content: thought, calls });
         }
     }
-    let search_word = done
-        .iter()
-        .filter(|o| o.name == "read_file" && o.ok)
-        .find_map(|o| keyword(&o.text));
+    let search_word = done.iter().filter(|o| o.name == "read_file" && o.ok).find_map(|o| keyword(&o.text));
     if has("search_files")
         && plan.search
         && !done.iter().any(|o| o.name == "search_files")
         && let Some(word) = search_word
     {
-        let thought =
-            format!("{note}Let me search all files for \"{word}\" to see where else it comes up.");
-        return Some(Step::call(
-            thought,
-            "search_files",
-            json!({"pattern": word}),
-        ));
+        let thought = format!("{note}Let me search all files for \"{word}\" to see where else it comes up.");
+        return Some(Step::call(thought, "search_files", json!({"pattern": word})));
     }
     let writes: Vec<&Observation> = done.iter().filter(|o| o.name == "write_file").collect();
     if has("write_file") && writes.len() < 2 && !writes.iter().any(|o| o.ok) {
-        let path = if writes.is_empty() {
-            notes.clone()
-        } else {
-            "summary.txt".to_owned()
-        };
+        let path = if writes.is_empty() { notes.clone() } else { "summary.txt".to_owned() };
         let thought = format!("{note}I have what I need; I'll write my findings to {path}.");
         let content = notes_text(conversation);
-        return Some(Step::call(
-            thought,
-            "write_file",
-            json!({"file_path": path, "content": content}),
-        ));
+        return Some(Step::call(thought, "write_file", json!({"file_path": path, "content": content})));
     }
     if has("read_file") && plan.verify {
         let last_write = writes.iter().rev().find(|o| o.ok).and_then(|o| o.path());
@@ -427,8 +328,7 @@ fn next_file_step(conversation: &Conversation, plan: &Plan, offered: &[&str]) ->
                 .skip_while(|o| !(o.name == "write_file" && o.path() == Some(path)))
                 .any(|o| o.is_read_of(path));
             if !verified {
-                let thought =
-                    format!("{note}Let me read {path} back to make sure it was saved correctly.");
+                let thought = format!("{note}Let me read {path} back to make sure it was saved correctly.");
                 return Some(Step::call(thought, "read_file", json!({"file_path": path})));
             }
         }
@@ -440,28 +340,13 @@ fn next_file_step(conversation: &Conversation, plan: &Plan, offered: &[&str]) ->
 /// from its schema, then answer.
 fn next_generic_step(conversation: &Conversation, request: &ChatRequest) -> Option<Step> {
     let done = &conversation.current;
-    let tool = request
-        .tools
-        .iter()
-        .take(3)
-        .find(|t| !done.iter().any(|o| o.name == t.name))?;
-    let topic = conversation
-        .turn
-        .split_whitespace()
-        .rfind(|w| w.len() > 4)
-        .unwrap_or("example");
+    let tool = request.tools.iter().take(3).find(|t| !done.iter().any(|o| o.name == t.name))?;
+    let topic = conversation.turn.split_whitespace().rfind(|w| w.len() > 4).unwrap_or("example");
     let topic = topic.trim_matches(|c: char| !c.is_alphanumeric());
     let known = known_files(conversation);
-    let arguments = arguments_for(
-        &tool.input_schema,
-        topic,
-        known.first().map_or("README.md", String::as_str),
-    );
-    let thought = format!(
-        "{}I'll use {} to get the information I need.",
-        reflection(done.last()),
-        tool.name
-    );
+    let arguments =
+        arguments_for(&tool.input_schema, topic, known.first().map_or("README.md", String::as_str));
+    let thought = format!("{}I'll use {} to get the information I need.", reflection(done.last()), tool.name);
     Some(Step::call(thought, &tool.name, arguments))
 }
 
@@ -487,20 +372,13 @@ fn arguments_for(schema: &Value, topic: &str, file: &str) -> Value {
 }
 
 fn value_for(name: &str, property: &Value, topic: &str, file: &str) -> Value {
-    if let Some(first) = property
-        .get("enum")
-        .and_then(Value::as_array)
-        .and_then(|e| e.first())
-    {
+    if let Some(first) = property.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
         return first.clone();
     }
     match property.get("type").and_then(Value::as_str) {
         Some("integer") => return property.get("minimum").cloned().unwrap_or_else(|| 1.into()),
         Some("number") => {
-            return property
-                .get("minimum")
-                .cloned()
-                .unwrap_or_else(|| 1.0.into());
+            return property.get("minimum").cloned().unwrap_or_else(|| 1.0.into());
         }
         Some("boolean") => return true.into(),
         Some("array") => return json!([topic]),

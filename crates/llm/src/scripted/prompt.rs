@@ -20,10 +20,7 @@ pub(super) fn requested_count(text: &str) -> Option<usize> {
     let words: Vec<String> = text
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | ':' | '(' | ')' | '='))
         .filter(|w| !w.is_empty())
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric())
-                .to_ascii_lowercase()
-        })
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_ascii_lowercase())
         .collect();
     for (index, word) in words.iter().enumerate() {
         if word.starts_with("subtopic") || word.starts_with("topic") || word.starts_with("item") {
@@ -37,13 +34,8 @@ pub(super) fn requested_count(text: &str) -> Option<usize> {
 }
 
 fn number(word: &str) -> Option<usize> {
-    const WORDS: [&str; 10] = [
-        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    ];
-    let n = word
-        .parse::<usize>()
-        .ok()
-        .or_else(|| WORDS.iter().position(|w| *w == word).map(|i| i + 1))?;
+    const WORDS: [&str; 10] = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
+    let n = word.parse::<usize>().ok().or_else(|| WORDS.iter().position(|w| *w == word).map(|i| i + 1))?;
     (1..=50).contains(&n).then_some(n)
 }
 
@@ -51,20 +43,13 @@ fn number(word: &str) -> Option<usize> {
 /// ` > ` or ` / `, or after "topic"/"path" and a colon; else the prompt's
 /// last line. Never empty.
 pub(super) fn topic_path(text: &str) -> Vec<String> {
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let labelled = lines.iter().find_map(|line| {
         let lower = line.to_ascii_lowercase();
         let colon = line.rfind(':')?;
         (lower.contains("path") || lower.contains("topic")).then(|| &line[colon + 1..])
     });
-    let separated = lines
-        .iter()
-        .copied()
-        .find(|l| SEPARATORS.iter().any(|s| l.contains(s)));
+    let separated = lines.iter().copied().find(|l| SEPARATORS.iter().any(|s| l.contains(s)));
     let chosen = labelled
         .filter(|s| !s.trim().is_empty())
         .or(separated)
@@ -72,27 +57,16 @@ pub(super) fn topic_path(text: &str) -> Vec<String> {
         .unwrap_or("general topics");
     let mut segments = vec![chosen.to_owned()];
     for separator in SEPARATORS {
-        segments = segments
-            .iter()
-            .flat_map(|s| s.split(separator))
-            .map(str::to_owned)
-            .collect();
+        segments = segments.iter().flat_map(|s| s.split(separator)).map(str::to_owned).collect();
     }
     let segments: Vec<String> = segments
         .iter()
         .map(|s| {
-            s.trim()
-                .trim_matches(|c: char| matches!(c, '"' | '\'' | '`' | '.' | '[' | ']'))
-                .trim()
-                .to_owned()
+            s.trim().trim_matches(|c: char| matches!(c, '"' | '\'' | '`' | '.' | '[' | ']')).trim().to_owned()
         })
         .filter(|s| !s.is_empty())
         .collect();
-    if segments.is_empty() {
-        vec!["general topics".to_owned()]
-    } else {
-        segments
-    }
+    if segments.is_empty() { vec!["general topics".to_owned()] } else { segments }
 }
 
 const SEPARATORS: [&str; 4] = ["->", "→", " > ", " / "];
@@ -104,9 +78,7 @@ pub(super) fn file_names(text: &str) -> Vec<String> {
     for token in text.split(|c: char| {
         c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '`' | '"' | '\'' | '[' | ']')
     }) {
-        let token = token
-            .trim_end_matches(['.', ':', '!', '?'])
-            .trim_start_matches("./");
+        let token = token.trim_end_matches(['.', ':', '!', '?']).trim_start_matches("./");
         if looks_like_file(token) && !found.iter().any(|f| f == token) {
             found.push(token.to_owned());
         }
@@ -123,30 +95,17 @@ fn looks_like_file(token: &str) -> bool {
     };
     let stem_name = stem.rsplit('/').next().unwrap_or(stem);
     !stem_name.is_empty()
-        && stem
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '/' | '.'))
+        && stem.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '/' | '.'))
         && (1..=5).contains(&ext.len())
         && ext.starts_with(|c: char| c.is_ascii_alphabetic())
         && ext.chars().all(|c| c.is_ascii_alphanumeric())
-        && !matches!(
-            stem_name.to_ascii_lowercase().as_str(),
-            "e" | "i" | "etc" | "vs"
-        )
+        && !matches!(stem_name.to_ascii_lowercase().as_str(), "e" | "i" | "etc" | "vs")
 }
 
 /// A short reply for `Purpose::Other`.
 pub(super) fn acknowledge(request: &ChatRequest) -> String {
-    let asked: String = last_user(request)
-        .split_whitespace()
-        .take(12)
-        .collect::<Vec<_>>()
-        .join(" ");
-    if asked.is_empty() {
-        "Understood.".to_owned()
-    } else {
-        format!("Understood: {asked}")
-    }
+    let asked: String = last_user(request).split_whitespace().take(12).collect::<Vec<_>>().join(" ");
+    if asked.is_empty() { "Understood.".to_owned() } else { format!("Understood: {asked}") }
 }
 
 #[cfg(test)]

@@ -16,31 +16,20 @@ pub(super) fn fit_text(text: &str, schema: Option<&ResponseSchema>) -> String {
 pub(super) fn fit_list(items: &[String], schema: Option<&ResponseSchema>) -> String {
     match schema {
         None => Value::from(items.to_vec()).to_string(),
-        Some(schema) => example(
-            &schema.schema,
-            items.first().map_or("", String::as_str),
-            items,
-        )
-        .to_string(),
+        Some(schema) => example(&schema.schema, items.first().map_or("", String::as_str), items).to_string(),
     }
 }
 
 /// A value that follows `schema`: strings are `text`, arrays of strings are `items`.
 fn example(schema: &Value, text: &str, items: &[String]) -> Value {
-    if let Some(first) = schema
-        .get("enum")
-        .and_then(Value::as_array)
-        .and_then(|e| e.first())
-    {
+    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
         return first.clone();
     }
     let kind = match schema.get("type") {
         Some(Value::String(kind)) => kind.as_str(),
-        Some(Value::Array(kinds)) => kinds
-            .iter()
-            .filter_map(Value::as_str)
-            .find(|k| *k != "null")
-            .unwrap_or("string"),
+        Some(Value::Array(kinds)) => {
+            kinds.iter().filter_map(Value::as_str).find(|k| *k != "null").unwrap_or("string")
+        }
         _ if schema.get("properties").is_some() => "object",
         _ if schema.get("items").is_some() => "array",
         _ => "string",
@@ -86,10 +75,7 @@ mod tests {
             name: "subtopics".into(),
             schema: json!({"type": "object", "properties": {"subtopics": {"type": "array", "items": {"type": "string"}}}}),
         };
-        assert_eq!(
-            fit_list(&items, Some(&schema)),
-            r#"{"subtopics":["a","b"]}"#
-        );
+        assert_eq!(fit_list(&items, Some(&schema)), r#"{"subtopics":["a","b"]}"#);
         let text = ResponseSchema {
             name: "r".into(),
             schema: json!({"type": "object", "properties": {"request": {"type": "string"}}}),

@@ -54,10 +54,7 @@ pub(super) fn reply(request: &ChatRequest, seed: u64) -> String {
     let prompt = last_user(request);
     let count = requested_count(prompt).unwrap_or(DEFAULT_COUNT);
     let path = topic_path(prompt);
-    fit_list(
-        &subtopics(&path, count, seed),
-        request.response_schema.as_ref(),
-    )
+    fit_list(&subtopics(&path, count, seed), request.response_schema.as_ref())
 }
 
 /// `count` distinct children of `path`.
@@ -68,30 +65,16 @@ pub(super) fn subtopics(path: &[String], count: usize, seed: u64) -> Vec<String>
     let odd = path.len() % 2 == 1;
     let words: &[&str] = if odd { &ASPECTS } else { &SETTINGS };
     let lower_path = joined.to_ascii_lowercase();
-    let shuffled: Vec<&str> = rng
-        .permutation(words.len())
-        .into_iter()
-        .map(|i| words[i])
-        .collect();
-    let fresh: Vec<&str> = shuffled
-        .iter()
-        .copied()
-        .filter(|w| !lower_path.contains(&w.to_ascii_lowercase()))
-        .collect();
+    let shuffled: Vec<&str> = rng.permutation(words.len()).into_iter().map(|i| words[i]).collect();
+    let fresh: Vec<&str> =
+        shuffled.iter().copied().filter(|w| !lower_path.contains(&w.to_ascii_lowercase())).collect();
     let usable = if fresh.is_empty() { shuffled } else { fresh };
     (0..count)
         .map(|i| {
             let word = usable[i % usable.len()];
-            let base = if odd {
-                format!("{word} {}", lowercase_first(leaf))
-            } else {
-                format!("{leaf} {word}")
-            };
-            if i < usable.len() {
-                base
-            } else {
-                format!("{base} (part {})", i / usable.len() + 1)
-            }
+            let base =
+                if odd { format!("{word} {}", lowercase_first(leaf)) } else { format!("{leaf} {word}") };
+            if i < usable.len() { base } else { format!("{base} (part {})", i / usable.len() + 1) }
         })
         .collect()
 }

@@ -8,29 +8,17 @@ use crate::ids::SeededRng;
 use crate::{ChatRequest, Role};
 
 /// Where the user asks for notes to go.
-pub(super) const NOTE_PATHS: [&str; 4] =
-    ["notes/summary.md", "summary.md", "report.txt", "NOTES.md"];
+pub(super) const NOTE_PATHS: [&str; 4] = ["notes/summary.md", "summary.md", "report.txt", "NOTES.md"];
 
 /// The user's first request for a sample.
 pub(super) fn request(request: &ChatRequest, seed: u64) -> String {
     let mut rng = SeededRng::new(seed);
-    let prompt: String = request
-        .messages
-        .iter()
-        .map(|m| m.content.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let prompt: String = request.messages.iter().map(|m| m.content.as_str()).collect::<Vec<_>>().join("\n");
     let topic = topic_path(last_user(request)).pop().unwrap_or_default();
-    let topic = if topic.split_whitespace().count() > 12 {
-        "this project".to_owned()
-    } else {
-        topic
-    };
+    let topic = if topic.split_whitespace().count() > 12 { "this project".to_owned() } else { topic };
     let out = *rng.pick(&NOTE_PATHS);
-    let mut files: Vec<String> = file_names(&prompt)
-        .into_iter()
-        .filter(|f| !NOTE_PATHS.contains(&f.as_str()))
-        .collect();
+    let mut files: Vec<String> =
+        file_names(&prompt).into_iter().filter(|f| !NOTE_PATHS.contains(&f.as_str())).collect();
     if files.is_empty() {
         let templates = [
             format!(
@@ -67,21 +55,11 @@ pub(super) fn request(request: &ChatRequest, seed: u64) -> String {
 /// The user's next turn, reacting to what the agent did.
 pub(super) fn follow_up(request: &ChatRequest, seed: u64) -> String {
     let mut rng = SeededRng::new(seed);
-    let all: String = request
-        .messages
-        .iter()
-        .map(|m| m.content.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let all: String = request.messages.iter().map(|m| m.content.as_str()).collect::<Vec<_>>().join("\n");
     let written = written_paths(request);
-    let out = written
-        .last()
-        .cloned()
-        .unwrap_or_else(|| (*rng.pick(&NOTE_PATHS)).to_owned());
-    let files: Vec<String> = file_names(&all)
-        .into_iter()
-        .filter(|f| *f != out && !written.contains(f))
-        .collect();
+    let out = written.last().cloned().unwrap_or_else(|| (*rng.pick(&NOTE_PATHS)).to_owned());
+    let files: Vec<String> =
+        file_names(&all).into_iter().filter(|f| *f != out && !written.contains(f)).collect();
     let file = files.get(rng.below(files.len().max(1))).cloned();
     let mut templates = vec![
         format!(
@@ -90,10 +68,10 @@ pub(super) fn follow_up(request: &ChatRequest, seed: u64) -> String {
         "Thanks! Which files are in the workspace now? Please list them again.".to_owned(),
     ];
     if let Some(file) = file {
-        templates.push(format!("Thanks! Could you also add the line count of {file} to {out} and confirm it saved correctly?"));
         templates.push(format!(
-            "One more thing: please re-read {file} and add its first line to {out}."
+            "Thanks! Could you also add the line count of {file} to {out} and confirm it saved correctly?"
         ));
+        templates.push(format!("One more thing: please re-read {file} and add its first line to {out}."));
     }
     rng.pick(&templates).clone()
 }
@@ -107,11 +85,7 @@ fn written_paths(request: &ChatRequest) -> Vec<String> {
         .flat_map(|m| &m.tool_calls)
         .filter(|c| c.name == "write_file")
         .filter_map(|c| serde_json::from_str::<Value>(&c.arguments).ok())
-        .filter_map(|args| {
-            args.get("file_path")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
+        .filter_map(|args| args.get("file_path").and_then(Value::as_str).map(str::to_owned))
         .collect()
 }
 

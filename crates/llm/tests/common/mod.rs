@@ -12,9 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use weft_llm::{
-    ChatRequest, Message, ModelEnv, ModelToolCall, ProviderSpec, Purpose, ResponseSchema, Role,
-};
+use weft_llm::{ChatRequest, Message, ModelEnv, ModelToolCall, ProviderSpec, Purpose, ResponseSchema, Role};
 use weft_protocol::ToolDefinition;
 
 /// One canned reply.
@@ -38,12 +36,7 @@ impl Reply {
     }
     /// Any status with a raw body.
     pub fn status(status: u16, body: &str) -> Self {
-        Self {
-            status,
-            headers: Vec::new(),
-            body: body.to_owned(),
-            delay: Duration::ZERO,
-        }
+        Self { status, headers: Vec::new(), body: body.to_owned(), delay: Duration::ZERO }
     }
     /// The same reply with one more header.
     pub fn header(mut self, name: &str, value: &str) -> Self {
@@ -81,10 +74,7 @@ pub struct FakeServer {
 impl FakeServer {
     /// Serves `replies` in order on a fresh port; once they run out it answers 418.
     pub async fn start(replies: Vec<Reply>) -> Self {
-        let shared = Arc::new(Shared {
-            replies: Mutex::new(replies.into()),
-            requests: Mutex::default(),
-        });
+        let shared = Arc::new(Shared { replies: Mutex::new(replies.into()), requests: Mutex::default() });
         let app = Router::new().fallback(answer).with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -105,32 +95,14 @@ impl FakeServer {
     }
 }
 
-async fn answer(
-    State(shared): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn answer(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let headers = headers
         .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_owned(),
-                v.to_str().unwrap_or_default().to_owned(),
-            )
-        })
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
         .collect();
     let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let path = uri
-        .path_and_query()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    shared.requests.lock().unwrap().push(Recorded {
-        path,
-        headers,
-        body,
-        at: Instant::now(),
-    });
+    let path = uri.path_and_query().map(ToString::to_string).unwrap_or_default();
+    shared.requests.lock().unwrap().push(Recorded { path, headers, body, at: Instant::now() });
     let next = shared.replies.lock().unwrap().pop_front();
     let Some(reply) = next else {
         return (StatusCode::IM_A_TEAPOT, "no more canned replies").into_response();

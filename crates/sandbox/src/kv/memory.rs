@@ -32,34 +32,24 @@ impl SessionStore for MemoryStore {
 
     async fn get(&self, session: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         let sessions = self.sessions.read().map_err(|_| Self::poisoned())?;
-        Ok(sessions
-            .get(session)
-            .and_then(|keys| keys.get(key))
-            .cloned())
+        Ok(sessions.get(session).and_then(|keys| keys.get(key)).cloned())
     }
 
     async fn set(&self, session: &str, key: &str, value: &[u8]) -> Result<(), KvError> {
         check_size(value)?;
         let mut sessions = self.sessions.write().map_err(|_| Self::poisoned())?;
-        sessions
-            .entry(session.to_owned())
-            .or_default()
-            .insert(key.to_owned(), value.to_vec());
+        sessions.entry(session.to_owned()).or_default().insert(key.to_owned(), value.to_vec());
         Ok(())
     }
 
     async fn delete(&self, session: &str, key: &str) -> Result<bool, KvError> {
         let mut sessions = self.sessions.write().map_err(|_| Self::poisoned())?;
-        Ok(sessions
-            .get_mut(session)
-            .is_some_and(|keys| keys.remove(key).is_some()))
+        Ok(sessions.get_mut(session).is_some_and(|keys| keys.remove(key).is_some()))
     }
 
     async fn exists(&self, session: &str, key: &str) -> Result<bool, KvError> {
         let sessions = self.sessions.read().map_err(|_| Self::poisoned())?;
-        Ok(sessions
-            .get(session)
-            .is_some_and(|keys| keys.contains_key(key)))
+        Ok(sessions.get(session).is_some_and(|keys| keys.contains_key(key)))
     }
 
     async fn list_keys(&self, session: &str, prefix: &str) -> Result<Vec<String>, KvError> {

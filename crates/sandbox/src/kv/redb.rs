@@ -20,9 +20,7 @@ pub struct RedbStore {
 
 impl std::fmt::Debug for RedbStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedbStore")
-            .field("path", &self.path)
-            .finish()
+        f.debug_struct("RedbStore").field("path", &self.path).finish()
     }
 }
 
@@ -33,20 +31,14 @@ fn backend(err: impl std::fmt::Display) -> KvError {
 impl RedbStore {
     /// Opens (or creates) the file.
     pub fn open(path: &Path) -> Result<Self, KvError> {
-        if let Some(parent) = path
-            .parent()
-            .filter(|parent| !parent.as_os_str().is_empty())
-        {
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(backend)?;
         }
         let db = Database::create(path).map_err(backend)?;
         let txn = db.begin_write().map_err(backend)?;
         txn.open_table(TABLE).map_err(backend)?;
         txn.commit().map_err(backend)?;
-        Ok(Self {
-            db,
-            path: path.to_owned(),
-        })
+        Ok(Self { db, path: path.to_owned() })
     }
 
     fn write<R>(
@@ -96,12 +88,7 @@ impl SessionStore for RedbStore {
     }
 
     async fn get(&self, session: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {
-        self.read(|table| {
-            Ok(table
-                .get((session, key))
-                .map_err(backend)?
-                .map(|value| value.value().to_vec()))
-        })
+        self.read(|table| Ok(table.get((session, key)).map_err(backend)?.map(|value| value.value().to_vec())))
     }
 
     async fn set(&self, session: &str, key: &str, value: &[u8]) -> Result<(), KvError> {

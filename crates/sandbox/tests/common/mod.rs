@@ -6,14 +6,12 @@ use weft_protocol::ToolOutcome;
 use weft_sandbox::{Manifest, Sandbox};
 
 pub async fn builtin() -> Sandbox {
-    Sandbox::new(Manifest::builtin())
-        .await
-        .expect("the built-in manifest loads")
+    Sandbox::new(Manifest::builtin()).await.expect("the built-in manifest loads")
 }
 
 pub async fn from_toml(text: &str) -> Sandbox {
-    let manifest = Manifest::parse(text, "test.toml".as_ref(), PathBuf::from("."))
-        .expect("test manifest parses");
+    let manifest =
+        Manifest::parse(text, "test.toml".as_ref(), PathBuf::from(".")).expect("test manifest parses");
     Sandbox::new(manifest).await.expect("test manifest loads")
 }
 
@@ -35,12 +33,7 @@ pub async fn misbehave() -> Sandbox {
     .await
 }
 
-pub async fn call(
-    sandbox: &Sandbox,
-    session: &str,
-    tool: &str,
-    args: serde_json::Value,
-) -> ToolOutcome {
+pub async fn call(sandbox: &Sandbox, session: &str, tool: &str, args: serde_json::Value) -> ToolOutcome {
     sandbox.execute(session, tool, &args.to_string()).await
 }
 
@@ -54,10 +47,6 @@ pub fn assert_ok(outcome: &ToolOutcome, result: &str) {
 #[track_caller]
 pub fn assert_err(outcome: &ToolOutcome, kind: &str, result: &str) {
     assert!(!outcome.success, "expected failure, got {outcome:?}");
-    assert_eq!(
-        outcome.error_type.as_ref().map(|e| e.as_str()),
-        Some(kind),
-        "{outcome:?}"
-    );
+    assert_eq!(outcome.error_type.as_ref().map(|e| e.as_str()), Some(kind), "{outcome:?}");
     assert_eq!(outcome.result, result);
 }

@@ -11,25 +11,15 @@ pub(super) fn reflection(last: Option<&Observation>) -> String {
     let path = last.path().unwrap_or("that");
     match (last.ok, last.name.as_str()) {
         (false, _) if last.text.starts_with("File not found") => {
-            format!(
-                "{path} doesn't exist ({}), so I'll work with the files that are there. ",
-                last.text
-            )
+            format!("{path} doesn't exist ({}), so I'll work with the files that are there. ", last.text)
         }
         (false, _) if last.text.starts_with("Access denied") => {
-            format!(
-                "Access to {path} is denied ({}); I'll stay inside the workspace. ",
-                last.text
-            )
+            format!("Access to {path} is denied ({}); I'll stay inside the workspace. ", last.text)
         }
-        (false, name) => format!(
-            "The {name} call failed ({}); I'll carry on without it. ",
-            first_line(&last.text)
-        ),
-        (true, "list_files") => format!(
-            "The workspace has {} files. ",
-            parse_listing(&last.text).len()
-        ),
+        (false, name) => {
+            format!("The {name} call failed ({}); I'll carry on without it. ", first_line(&last.text))
+        }
+        (true, "list_files") => format!("The workspace has {} files. ", parse_listing(&last.text).len()),
         (true, "read_file") => format!("{path} has {} lines. ", last.text.lines().count()),
         (true, _) => String::new(),
     }
@@ -44,11 +34,7 @@ pub(super) fn keyword(text: &str) -> Option<String> {
 }
 
 fn first_line(text: &str) -> String {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or_default();
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
     match line.char_indices().nth(80) {
         Some((cut, _)) => format!("{}...", &line[..cut]),
         None => line.to_owned(),
@@ -57,11 +43,7 @@ fn first_line(text: &str) -> String {
 
 /// Notes built from what the reads really returned.
 pub(super) fn notes_text(conversation: &Conversation) -> String {
-    let all: Vec<&Observation> = conversation
-        .earlier
-        .iter()
-        .chain(&conversation.current)
-        .collect();
+    let all: Vec<&Observation> = conversation.earlier.iter().chain(&conversation.current).collect();
     let subject = first_line(&conversation.task);
     let mut text = format!("# Summary\n\nRequest: {subject}\n\n## Files reviewed\n");
     let mut any = false;
@@ -82,11 +64,7 @@ pub(super) fn notes_text(conversation: &Conversation) -> String {
     if !problems.is_empty() {
         text.push_str("\n## Problems met\n");
         for problem in problems {
-            text.push_str(&format!(
-                "- {}: {}\n",
-                problem.name,
-                first_line(&problem.text)
-            ));
+            text.push_str(&format!("- {}: {}\n", problem.name, first_line(&problem.text)));
         }
     }
     text
@@ -94,11 +72,7 @@ pub(super) fn notes_text(conversation: &Conversation) -> String {
 
 /// The final answer, quoting what the tools really returned this turn.
 pub(super) fn answer(conversation: &Conversation) -> String {
-    let done = if conversation.current.is_empty() {
-        &conversation.earlier
-    } else {
-        &conversation.current
-    };
+    let done = if conversation.current.is_empty() { &conversation.earlier } else { &conversation.current };
     let mut sentences = Vec::new();
     let mut written: Vec<&str> = Vec::new();
     for observation in done {
@@ -115,11 +89,7 @@ pub(super) fn answer(conversation: &Conversation) -> String {
                 } else {
                     String::new()
                 };
-                format!(
-                    "The workspace has {} files: {}{more}.",
-                    files.len(),
-                    shown.join(", ")
-                )
+                format!("The workspace has {} files: {}{more}.", files.len(), shown.join(", "))
             }
             (true, "read_file") if written.contains(&path) => format!(
                 "Reading it back confirms {path} has {} lines, starting with \"{}\".",
@@ -131,10 +101,9 @@ pub(super) fn answer(conversation: &Conversation) -> String {
                 observation.text.lines().count(),
                 first_line(&observation.text)
             ),
-            (true, "write_file") => format!(
-                "I saved the notes to {path} ({}).",
-                first_line(&observation.text)
-            ),
+            (true, "write_file") => {
+                format!("I saved the notes to {path} ({}).", first_line(&observation.text))
+            }
             (true, "search_files") => {
                 format!(
                     "Searching the files found {} matching lines.",

@@ -127,7 +127,7 @@ impl Sandbox {
 
     /// Executes `tool` in `session`, routed by the tool's name.
     pub async fn execute(&self, session: &str, tool: &str, args_json: &str) -> ToolOutcome {
-        match self.component_of(tool) {
+        match self.component_of(tool).and_then(|name| self.inner.components.get(name)) {
             Some(component) => self.run(component, session, tool, args_json).await,
             None => ToolOutcome::error(ErrorType::UnknownTool, format!("Unknown tool: {tool}")),
         }
@@ -141,20 +141,21 @@ impl Sandbox {
         tool: &str,
         args_json: &str,
     ) -> Option<ToolOutcome> {
-        if !self.has_component(component) {
-            return None;
-        }
+        let component = self.inner.components.get(component)?;
         Some(self.run(component, session, tool, args_json).await)
     }
 
-    async fn run(&self, component: &str, session: &str, tool: &str, args_json: &str) -> ToolOutcome {
-        let Some(loaded) = self.inner.components.get(component) else {
-            return ToolOutcome::error(ErrorType::UnknownTool, format!("Unknown tool: {tool}"));
-        };
+    async fn run(
+        &self,
+        component: &LoadedComponent,
+        session: &str,
+        tool: &str,
+        args_json: &str,
+    ) -> ToolOutcome {
         let Ok(_slot) = self.inner.slots.acquire().await else {
             return ToolOutcome::error(ErrorType::ResourceExhausted, "The sandbox is shutting down");
         };
-        loaded.execute(session, tool, args_json).await
+        component.execute(session, tool, args_json).await
     }
 
     /// Removes everything every store holds for `session`; the number of keys removed.

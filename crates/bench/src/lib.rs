@@ -61,7 +61,73 @@ async fn chat(State(shared): State<Arc<Shared>>, body: String) -> Response {
             .into_response();
     }
     let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    if request["response_format"]["json_schema"]["name"] == "agent_step" {
+        // A model without tool calling: native tools are refused, as such
+        // servers do.
+        if request["tools"].as_array().is_some_and(|t| !t.is_empty()) {
+            let body = json!({"error": {"message": "this model does not support tools", "type": "invalid_request_error"}});
+            return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+        }
+        return axum::Json(json_step_reply(&request)).into_response();
+    }
     axum::Json(reply(&request)).into_response()
+}
+
+/// Tool results a JSON-step conversation has carried so far: the entries of
+/// every user message that lists results.
+fn json_step_results(messages: &[Value]) -> usize {
+    messages
+        .iter()
+        .filter(|m| m["role"] == "user")
+        .filter_map(|m| m["content"].as_str())
+        .filter_map(|text| text.strip_prefix("Tool results, in the order of your calls:"))
+        .filter_map(|list| serde_json::from_str::<Vec<Value>>(list.trim()).ok())
+        .map(|list| list.len())
+        .sum()
+}
+
+/// The fake agent's answer to one JSON-step request: the same plan as
+/// [`reply`], written as a step object.
+pub fn json_step_reply(request: &Value) -> Value {
+    let messages = request["messages"].as_array().cloned().unwrap_or_default();
+    let forced = messages
+        .last()
+        .and_then(|m| m["content"].as_str())
+        .is_some_and(|text| text.starts_with("You have used all your steps"));
+    let results = json_step_results(&messages);
+    let step = |thought: &str, calls: Vec<(&str, Value)>| {
+        let calls: Vec<Value> = calls
+            .into_iter()
+            .map(|(name, arguments)| json!({"name": name, "arguments": arguments.to_string()}))
+            .collect();
+        json!({"thought": thought, "tool_calls": calls, "is_final": false, "final_answer": ""})
+    };
+    let answer = |text: &str| json!({"thought": "", "tool_calls": [], "is_final": true, "final_answer": text});
+    let content = match (forced, results) {
+        (true, _) => answer("I have finished: the summary is in summary.txt."),
+        (false, 0) => step(
+            "Let me look at the workspace and the config.",
+            vec![("list_files", json!({})), ("read_file", json!({"file_path": "config.json"}))],
+        ),
+        (false, 2) => step(
+            "Writing the summary and reading it back.",
+            vec![
+                ("write_file", json!({"file_path": "summary.txt", "content": "config.json sets version and debug.\n"})),
+                ("read_file", json!({"file_path": "summary.txt"})),
+            ],
+        ),
+        // A call the schema rejects: `file_path` must be a string.
+        (false, 4) => step("Is there a changelog too?", vec![("read_file", json!({"file_path": 7}))]),
+        (false, 5) => step("Is there a changelog too?", vec![("read_file", json!({"file_path": "CHANGELOG.md"}))]),
+        _ => answer("Done: summary.txt holds a summary of config.json; there is no CHANGELOG.md."),
+    };
+    json!({
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "model": request["model"],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content.to_string()}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+    })
 }
 
 /// The fake agent's answer to one request.

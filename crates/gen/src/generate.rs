@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
-use weft_llm::ChatModel;
+use weft_llm::{ChatModel, JsonSteps};
 use weft_protocol::{BackendError, ToolBackend, ToolDefinition};
 
 use crate::assemble::SampleShape;
-use crate::config::Config;
+use crate::config::{Config, ToolCalling};
 use crate::pipeline::{RunReport, RunSettings, plan, run};
 use crate::progress::{Event, ProgressSink};
 use crate::session::SampleContext;
@@ -140,6 +140,8 @@ pub async fn generate(
     }
     let tools = select_tools(config, backend.as_ref()).await?;
     let agent = !tools.is_empty();
+    let json_steps = config.generation.tools.as_ref().is_some_and(|t| t.tool_calling == ToolCalling::Json);
+    let model: Arc<dyn ChatModel> = if json_steps { Arc::new(JsonSteps::new(model)) } else { model };
     let ctx = SampleContext::from_config(config, model, backend, tools, options.progress.clone());
     let settings = RunSettings {
         batch_size: config.output.batch_size as usize,

@@ -31,6 +31,7 @@ mod env;
 mod factory;
 mod http;
 mod ids;
+mod json_step;
 mod key;
 mod limiter;
 mod provider;
@@ -41,6 +42,7 @@ mod types;
 mod usage;
 
 pub use env::ModelEnv;
+pub use json_step::{JsonSteps, STEP_SCHEMA_NAME, TOOL_RESULTS_HEADER};
 pub use factory::{DEFAULT_TIMEOUT_SECS, PROVIDERS, ProviderSpec, build_model, build_model_in};
 pub use types::*;
 pub use usage::{UsageCounter, UsageSnapshot};

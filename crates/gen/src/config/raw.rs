@@ -108,6 +108,8 @@ pub(crate) struct RawTools {
     pub scenario_seed: Option<Spanned<RawScenarioSeed>>,
     pub max_agent_steps: Option<Spanned<u32>>,
     pub tool_execute_path: Option<Text>,
+    /// weft: `native` tool calling (default) or `json` steps for models without it.
+    pub tool_calling: Option<Text>,
     /// weft: MCP servers whose tools are imported.
     pub mcp_servers: Option<Vec<Spanned<RawMcpServer>>>,
 }

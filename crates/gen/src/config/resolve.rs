@@ -445,6 +445,13 @@ impl<'a> Resolver<'a> {
         }
         let custom = self.custom_tools(t.custom.as_deref().unwrap_or_default());
         let scenario_seed = self.scenario_seed(t.scenario_seed.as_ref());
+        let tool_calling = match &t.tool_calling {
+            Some(text) => match self.choice("tools.tool_calling", text, &["native", "json"]) {
+                Some("json") => ToolCalling::Json,
+                _ => ToolCalling::Native,
+            },
+            None => ToolCalling::Native,
+        };
         let mcp_servers =
             t.mcp_servers.as_deref().unwrap_or_default().iter().filter_map(|s| self.mcp_server(s)).collect();
         ToolsConfig {
@@ -464,6 +471,7 @@ impl<'a> Resolver<'a> {
             ),
             tool_execute_path,
             mcp_servers,
+            tool_calling,
         }
     }
 

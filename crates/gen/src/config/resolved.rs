@@ -241,6 +241,18 @@ pub struct ToolsConfig {
     pub tool_execute_path: Option<String>,
     /// MCP servers to import tools from (weft-only).
     pub mcp_servers: Vec<McpServerConfig>,
+    /// How the model calls tools (weft-only `tool_calling`).
+    pub tool_calling: ToolCalling,
+}
+
+/// `tools.tool_calling`: how the agent's model calls tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ToolCalling {
+    /// The provider's native tool calling (default).
+    #[default]
+    Native,
+    /// JSON steps through structured output, for models without tool calling.
+    Json,
 }
 
 impl ToolsConfig {

@@ -145,6 +145,9 @@ fn write_tools(out: &mut String, tools: &ToolsConfig) -> std::fmt::Result {
         },
         tools.max_agent_steps
     )?;
+    if tools.tool_calling == ToolCalling::Json {
+        writeln!(out, "  tool calling: JSON steps (thought / tool_calls / is_final) via structured output")?;
+    }
     let routes = tools.routes();
     let custom_names = tools.custom.iter().filter_map(|c| c.get("name")?.as_str());
     let width = routes.iter().map(|r| r.tool.len()).chain(custom_names.map(str::len)).max().unwrap_or(0);

@@ -14,9 +14,15 @@ use weft_protocol::ToolBackend;
 
 /// The quickstart config with `extra` YAML lines appended to `output` and a seed.
 pub fn config(num_samples: u64, batch_size: u32) -> Config {
+    config_with(num_samples, batch_size, |text| text)
+}
+
+/// [`config`] with the quickstart's text changed by `edit` first.
+pub fn config_with(num_samples: u64, batch_size: u32, edit: impl FnOnce(String) -> String) -> Config {
     let text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/quickstart.yaml"))
             .expect("the quickstart exists");
+    let text = edit(text);
     let overrides = Overrides {
         num_samples: Some(weft_gen::config::NumSamples::Count(num_samples)),
         batch_size: Some(batch_size),

@@ -25,6 +25,9 @@ pub struct HttpBackendOptions {
     pub tool_execute_path: Option<String>,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// A URL listing more tool definitions (`tools.tools_endpoint`, e.g.
+    /// `/mock/list-tools`): an array or `{"tools": [...]}`.
+    pub definitions_url: Option<String>,
 }
 
 impl HttpBackendOptions {
@@ -36,6 +39,7 @@ impl HttpBackendOptions {
             default_component: "vfs".into(),
             tool_execute_path: None,
             timeout: Duration::from_secs(30),
+            definitions_url: None,
         }
     }
 }
@@ -73,9 +77,13 @@ impl HttpBackend {
     }
 
     async fn get_json(&self, path: &str) -> Result<(StatusCode, Value), BackendError> {
+        self.get_url(&format!("{}{path}", self.endpoint)).await
+    }
+
+    async fn get_url(&self, url: &str) -> Result<(StatusCode, Value), BackendError> {
         let response = self
             .client
-            .get(format!("{}{path}", self.endpoint))
+            .get(url)
             .send()
             .await
             .map_err(|err| self.unavailable(describe(&err)))?;
@@ -129,6 +137,36 @@ impl HttpBackend {
 }
 
 /// reqwest's error text plus its cause chain.
+/// Tool definitions from a listing: an array, or an object with `tools`.
+/// Unknown keys of a definition (e.g. the mock tier's `mockResponse`) are
+/// ignored.
+fn parse_definitions(body: Value) -> Result<Vec<ToolDefinition>, serde_json::Error> {
+    let tools = match body {
+        Value::Object(mut object) if object.contains_key("tools") => object.remove("tools").unwrap_or_default(),
+        other => other,
+    };
+    serde_json::from_value(tools)
+}
+
+/// The definitions of the built-in VFS component, as our sandbox describes
+/// them (computed once per process).
+async fn builtin_vfs_definitions() -> Result<Vec<ToolDefinition>, BackendError> {
+    static DEFINITIONS: tokio::sync::OnceCell<Vec<ToolDefinition>> = tokio::sync::OnceCell::const_new();
+    DEFINITIONS
+        .get_or_try_init(|| async {
+            let sandbox = weft_sandbox::Sandbox::with_pool_size(weft_sandbox::Manifest::builtin(), 4)
+                .await
+                .map_err(|err| BackendError::Other(format!("cannot describe the built-in tools: {err}")))?;
+            Ok(sandbox
+                .tool_definitions()
+                .into_iter()
+                .filter(|tool| sandbox.component_of(&tool.name) == Some("vfs"))
+                .collect())
+        })
+        .await
+        .cloned()
+}
+
 fn describe(err: &reqwest::Error) -> String {
     let mut text = err.to_string();
     let mut source = std::error::Error::source(err);
@@ -157,11 +195,34 @@ impl ToolBackend for HttpBackend {
 
     async fn tools(&self) -> Result<Vec<ToolDefinition>, BackendError> {
         let (status, body) = self.get_json("/tools").await?;
-        if !status.is_success() {
+        let mut tools: Vec<ToolDefinition> = if status == StatusCode::NOT_FOUND
+            || status == StatusCode::METHOD_NOT_ALLOWED
+        {
+            // DeepFabric's own Spin service has no tool listing; its VFS
+            // speaks the same tools as ours, so our definitions describe it.
+            tracing::info!(
+                "{} has no GET /tools; using weft's built-in VFS tool definitions",
+                self.endpoint
+            );
+            builtin_vfs_definitions().await?
+        } else if status.is_success() {
+            parse_definitions(body).map_err(|err| self.unavailable(format!("GET /tools: {err}")))?
+        } else {
             return Err(self.unavailable(format!("GET /tools answered HTTP {}", status.as_u16())));
+        };
+        if let Some(url) = &self.options.definitions_url {
+            let (status, body) = self.get_url(url).await?;
+            if !status.is_success() {
+                return Err(self.unavailable(format!("GET {url} answered HTTP {}", status.as_u16())));
+            }
+            let listed = parse_definitions(body).map_err(|err| self.unavailable(format!("GET {url}: {err}")))?;
+            for tool in listed {
+                if !tools.iter().any(|known| known.name == tool.name) {
+                    tools.push(tool);
+                }
+            }
         }
-        let tools = body.get("tools").cloned().unwrap_or(body);
-        serde_json::from_value(tools).map_err(|err| self.unavailable(format!("GET /tools: {err}")))
+        Ok(tools)
     }
 
     async fn open_session(&self, seed: &ScenarioSeed) -> Result<SessionId, BackendError> {

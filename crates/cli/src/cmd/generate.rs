@@ -114,6 +114,7 @@ async fn open_backend(config: &Config) -> Result<Arc<dyn ToolBackend>, String> {
         let mut options = HttpBackendOptions::new(endpoint.clone());
         options.routes = tools.routes().into_iter().map(|r| (r.tool, r.component)).collect();
         options.tool_execute_path = tools.tool_execute_path.clone();
+        options.definitions_url = tools.tools_endpoint.clone();
         let backend = HttpBackend::new(options).map_err(|err| err.to_string())?;
         backend.health().await.map_err(|err| {
             format!("{err}\n  start it with `weft serve`, or remove `tools.spin_endpoint` to run the sandbox in-process")

@@ -28,6 +28,9 @@ pub struct FakeOptions {
     pub fail_with_500: Vec<usize>,
     /// 1-based request numbers answered with a body that is not JSON.
     pub malformed: Vec<usize>,
+    /// Samples of 4 model calls instead of 5 (the same 5 tool calls, in two
+    /// steps of 2 and 3).
+    pub short: bool,
 }
 
 #[derive(Default)]
@@ -70,7 +73,39 @@ async fn chat(State(shared): State<Arc<Shared>>, body: String) -> Response {
         }
         return axum::Json(json_step_reply(&request)).into_response();
     }
-    axum::Json(reply(&request)).into_response()
+    let reply = if shared.options.short { short_reply(&request) } else { reply(&request) };
+    axum::Json(reply).into_response()
+}
+
+/// [`reply`] with the agent's work in two steps: list + read, then write +
+/// read back + a missing file.
+pub fn short_reply(request: &Value) -> Value {
+    let messages = request["messages"].as_array().cloned().unwrap_or_default();
+    let tool_results = messages.iter().filter(|m| m["role"] == "tool").count();
+    let has_tools = request["tools"].as_array().is_some_and(|t| !t.is_empty());
+    if !has_tools || request["tool_choice"] == "none" || tool_results != 2 {
+        return reply(request);
+    }
+    let calls = [
+        ("write_file", json!({"file_path": "summary.txt", "content": "config.json sets version and debug.\n"})),
+        ("read_file", json!({"file_path": "summary.txt"})),
+        ("read_file", json!({"file_path": "CHANGELOG.md"})),
+    ];
+    let tool_calls: Vec<Value> = calls
+        .iter()
+        .enumerate()
+        .map(|(index, (name, arguments))| {
+            json!({"id": format!("call_2_{index}"), "type": "function",
+                   "function": {"name": name, "arguments": arguments.to_string()}})
+        })
+        .collect();
+    json!({
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "model": request["model"],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Writing the summary, reading it back, and checking for a changelog.", "tool_calls": tool_calls}, "finish_reason": "tool_calls"}],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+    })
 }
 
 /// Tool results a JSON-step conversation has carried so far: the entries of

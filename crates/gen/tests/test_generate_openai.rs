@@ -13,7 +13,7 @@ async fn a_fake_openai_server_drives_real_tool_calls() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let options =
-        weft_bench::FakeOptions { latency: Duration::ZERO, fail_with_500: vec![3], malformed: vec![7] };
+        weft_bench::FakeOptions { fail_with_500: vec![3], malformed: vec![7], ..Default::default() };
     tokio::spawn(weft_bench::serve(listener, options));
 
     let dir = tempfile::tempdir().expect("tempdir");

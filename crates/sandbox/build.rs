@@ -20,7 +20,7 @@ fn main() {
     let target_dir = guest_target_dir(&out_dir);
 
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
-    for entry in ["Cargo.toml", "Cargo.lock", "vfs", "testing"] {
+    for entry in ["Cargo.toml", "Cargo.lock", ".cargo", "vfs", "testing"] {
         println!("cargo:rerun-if-changed={}", components.join(entry).display());
     }
 

@@ -38,6 +38,7 @@
 //! assert!(err.to_string().contains("unknown key `num_sample` in `output` at x.yaml:1:10 — did you mean `num_samples`?"));
 //! ```
 
+mod custom;
 mod diagnostic;
 mod env;
 mod keys;
@@ -51,6 +52,7 @@ use std::path::Path;
 
 use serde_saphyr::{MessageFormatter, Spanned};
 
+pub use custom::custom_tool_definition;
 pub use diagnostic::{ConfigError, ConfigWarning, Diagnostic, Diagnostics};
 pub use resolved::*;
 pub use summary::summary;

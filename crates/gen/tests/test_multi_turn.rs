@@ -15,7 +15,8 @@ async fn a_simulated_user_continues_over_one_session() {
     });
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("data.jsonl");
-    let summary = common::run(&config, common::scripted(config.seed), common::sandbox().await, &out, true).await;
+    let summary =
+        common::run(&config, common::scripted(config.seed), common::sandbox().await, &out, true).await;
     assert!(summary.complete(), "{summary:?}");
     let samples = common::samples(&out);
     assert_eq!(samples.len(), 4);

@@ -539,9 +539,9 @@ impl<'a> Resolver<'a> {
     fn custom_tools(&mut self, custom: &[Spanned<serde_json::Value>]) -> Vec<serde_json::Value> {
         let mut out = Vec::new();
         for (i, tool) in custom.iter().enumerate() {
-            match tool.value.get("name").and_then(|n| n.as_str()) {
-                Some(name) if !name.is_empty() => out.push(tool.value.clone()),
-                _ => self.error(at(tool), format!("`tools.custom[{i}]` needs a `name`")),
+            match super::custom::custom_tool_definition(&tool.value) {
+                Ok(_) => out.push(tool.value.clone()),
+                Err(reason) => self.error(at(tool), format!("`tools.custom[{i}]` {reason}")),
             }
         }
         out

@@ -256,6 +256,12 @@ pub enum ToolCalling {
 }
 
 impl ToolsConfig {
+    /// The inline definitions (`custom`) in MCP form; each was checked when
+    /// the config was loaded.
+    pub fn custom_definitions(&self) -> Vec<weft_protocol::ToolDefinition> {
+        self.custom.iter().filter_map(|value| super::custom::custom_tool_definition(value).ok()).collect()
+    }
+
     /// Every tool named in `components`, with the component that executes it.
     pub fn routes(&self) -> Vec<ToolRoute> {
         self.components

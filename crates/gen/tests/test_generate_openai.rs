@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use weft_gen::validate::{Rules, validate};
 use weft_llm::{ProviderSpec, build_model};
 

@@ -87,7 +87,10 @@ pub fn short_reply(request: &Value) -> Value {
         return reply(request);
     }
     let calls = [
-        ("write_file", json!({"file_path": "summary.txt", "content": "config.json sets version and debug.\n"})),
+        (
+            "write_file",
+            json!({"file_path": "summary.txt", "content": "config.json sets version and debug.\n"}),
+        ),
         ("read_file", json!({"file_path": "summary.txt"})),
         ("read_file", json!({"file_path": "CHANGELOG.md"})),
     ];
@@ -137,7 +140,8 @@ pub fn json_step_reply(request: &Value) -> Value {
             .collect();
         json!({"thought": thought, "tool_calls": calls, "is_final": false, "final_answer": ""})
     };
-    let answer = |text: &str| json!({"thought": "", "tool_calls": [], "is_final": true, "final_answer": text});
+    let answer =
+        |text: &str| json!({"thought": "", "tool_calls": [], "is_final": true, "final_answer": text});
     let content = match (forced, results) {
         (true, _) => answer("I have finished: the summary is in summary.txt."),
         (false, 0) => step(
@@ -147,13 +151,18 @@ pub fn json_step_reply(request: &Value) -> Value {
         (false, 2) => step(
             "Writing the summary and reading it back.",
             vec![
-                ("write_file", json!({"file_path": "summary.txt", "content": "config.json sets version and debug.\n"})),
+                (
+                    "write_file",
+                    json!({"file_path": "summary.txt", "content": "config.json sets version and debug.\n"}),
+                ),
                 ("read_file", json!({"file_path": "summary.txt"})),
             ],
         ),
         // A call the schema rejects: `file_path` must be a string.
         (false, 4) => step("Is there a changelog too?", vec![("read_file", json!({"file_path": 7}))]),
-        (false, 5) => step("Is there a changelog too?", vec![("read_file", json!({"file_path": "CHANGELOG.md"}))]),
+        (false, 5) => {
+            step("Is there a changelog too?", vec![("read_file", json!({"file_path": "CHANGELOG.md"}))])
+        }
         _ => answer("Done: summary.txt holds a summary of config.json; there is no CHANGELOG.md."),
     };
     json!({

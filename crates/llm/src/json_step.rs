@@ -17,7 +17,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use crate::{ChatModel, ChatRequest, ChatResponse, LlmError, Message, ModelToolCall, Purpose, ResponseSchema};
+use crate::{
+    ChatModel, ChatRequest, ChatResponse, LlmError, Message, ModelToolCall, Purpose, ResponseSchema,
+};
 use crate::{Role, ToolChoice, UsageCounter};
 
 /// Name of the structured-output schema of one step.
@@ -81,11 +83,7 @@ pub fn render(request: &ChatRequest) -> ChatRequest {
         }
         match message.role {
             Role::System if !system_done => {
-                messages.push(Message::system(format!(
-                    "{}\n\n{}",
-                    message.content,
-                    instructions(request)
-                )));
+                messages.push(Message::system(format!("{}\n\n{}", message.content, instructions(request))));
                 system_done = true;
             }
             Role::Assistant if !message.tool_calls.is_empty() => {
@@ -258,7 +256,11 @@ mod tests {
                 Message::user("Read a.txt"),
                 Message {
                     tool_calls: vec![
-                        ModelToolCall { id: "A".into(), name: "read_file".into(), arguments: r#"{"file_path":"a.txt"}"#.into() },
+                        ModelToolCall {
+                            id: "A".into(),
+                            name: "read_file".into(),
+                            arguments: r#"{"file_path":"a.txt"}"#.into(),
+                        },
                         ModelToolCall { id: "B".into(), name: "list_files".into(), arguments: "{}".into() },
                     ],
                     ..Message::assistant("Looking.")

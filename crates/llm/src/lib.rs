@@ -42,7 +42,7 @@ mod types;
 mod usage;
 
 pub use env::ModelEnv;
-pub use json_step::{JsonSteps, STEP_SCHEMA_NAME, TOOL_RESULTS_HEADER};
 pub use factory::{DEFAULT_TIMEOUT_SECS, PROVIDERS, ProviderSpec, build_model, build_model_in};
+pub use json_step::{JsonSteps, STEP_SCHEMA_NAME, TOOL_RESULTS_HEADER};
 pub use types::*;
 pub use usage::{UsageCounter, UsageSnapshot};

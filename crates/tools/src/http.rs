@@ -81,12 +81,7 @@ impl HttpBackend {
     }
 
     async fn get_url(&self, url: &str) -> Result<(StatusCode, Value), BackendError> {
-        let response = self
-            .client
-            .get(url)
-            .send()
-            .await
-            .map_err(|err| self.unavailable(describe(&err)))?;
+        let response = self.client.get(url).send().await.map_err(|err| self.unavailable(describe(&err)))?;
         let status = response.status();
         let body = response.json::<Value>().await.unwrap_or(Value::Null);
         Ok((status, body))
@@ -142,7 +137,9 @@ impl HttpBackend {
 /// ignored.
 fn parse_definitions(body: Value) -> Result<Vec<ToolDefinition>, serde_json::Error> {
     let tools = match body {
-        Value::Object(mut object) if object.contains_key("tools") => object.remove("tools").unwrap_or_default(),
+        Value::Object(mut object) if object.contains_key("tools") => {
+            object.remove("tools").unwrap_or_default()
+        }
         other => other,
     };
     serde_json::from_value(tools)
@@ -154,9 +151,10 @@ async fn builtin_vfs_definitions() -> Result<Vec<ToolDefinition>, BackendError> 
     static DEFINITIONS: tokio::sync::OnceCell<Vec<ToolDefinition>> = tokio::sync::OnceCell::const_new();
     DEFINITIONS
         .get_or_try_init(|| async {
-            let sandbox = weft_sandbox::Sandbox::with_pool_size(weft_sandbox::Manifest::builtin(), 4)
-                .await
-                .map_err(|err| BackendError::Other(format!("cannot describe the built-in tools: {err}")))?;
+            let sandbox =
+                weft_sandbox::Sandbox::with_pool_size(weft_sandbox::Manifest::builtin(), 4).await.map_err(
+                    |err| BackendError::Other(format!("cannot describe the built-in tools: {err}")),
+                )?;
             Ok(sandbox
                 .tool_definitions()
                 .into_iter()
@@ -200,10 +198,7 @@ impl ToolBackend for HttpBackend {
         {
             // DeepFabric's own Spin service has no tool listing; its VFS
             // speaks the same tools as ours, so our definitions describe it.
-            tracing::info!(
-                "{} has no GET /tools; using weft's built-in VFS tool definitions",
-                self.endpoint
-            );
+            tracing::info!("{} has no GET /tools; using weft's built-in VFS tool definitions", self.endpoint);
             builtin_vfs_definitions().await?
         } else if status.is_success() {
             parse_definitions(body).map_err(|err| self.unavailable(format!("GET /tools: {err}")))?
@@ -215,7 +210,8 @@ impl ToolBackend for HttpBackend {
             if !status.is_success() {
                 return Err(self.unavailable(format!("GET {url} answered HTTP {}", status.as_u16())));
             }
-            let listed = parse_definitions(body).map_err(|err| self.unavailable(format!("GET {url}: {err}")))?;
+            let listed =
+                parse_definitions(body).map_err(|err| self.unavailable(format!("GET {url}: {err}")))?;
             for tool in listed {
                 if !tools.iter().any(|known| known.name == tool.name) {
                     tools.push(tool);

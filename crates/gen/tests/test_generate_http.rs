@@ -9,7 +9,7 @@ use weft_tools::{HttpBackend, HttpBackendOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_and_in_process_give_the_same_dataset() {
-    let sandbox = weft_sandbox::Sandbox::new(weft_sandbox::Manifest::builtin()).await.expect("sandbox");
+    let sandbox = weft_tools::InProcess::new(weft_sandbox::Manifest::builtin()).await.expect("sandbox");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let state = weft_server::AppState::new(sandbox, weft_server::DEFAULT_BODY_LIMIT);

@@ -34,7 +34,7 @@ mod sandbox;
 pub use builtin::BUILTIN_COMPONENTS;
 pub use error::SandboxError;
 pub use manifest::{ComponentSpec, KvStoreSpec, Limits, Manifest, VariableSpec};
-pub use sandbox::{ComponentInfo, Sandbox};
+pub use sandbox::{ComponentInfo, NATIVE_COMPONENTS, NativeComponent, Sandbox};
 
 #[cfg(feature = "testing")]
 pub use builtin::testing;

@@ -26,6 +26,22 @@ pub struct ComponentInfo {
     pub tools: Vec<ToolDefinition>,
 }
 
+/// Built-in components the host implements natively (see
+/// [`Sandbox::native_components`]): `source = "builtin:NAME"` loads no wasm.
+pub const NATIVE_COMPONENTS: &[&str] = &["mock"];
+
+/// A component the host runs natively rather than as a wasm guest: the
+/// sandbox only opens the key-value store the manifest grants it.
+#[derive(Clone)]
+pub struct NativeComponent {
+    /// The component's name (its route).
+    pub name: String,
+    /// Which native component it is (`mock`), from `source = "builtin:mock"`.
+    pub kind: String,
+    /// Its first key-value store, when the manifest grants one.
+    pub store: Option<SharedStore>,
+}
+
 /// The wasm sandbox. Cheap to clone; all clones share one engine and pool.
 #[derive(Clone)]
 pub struct Sandbox {
@@ -37,6 +53,7 @@ struct Inner {
     /// Tool name → component name, first component wins on a clash.
     routes: HashMap<String, String>,
     stores: Vec<(String, SharedStore)>,
+    natives: Vec<NativeComponent>,
     /// One permit per pool slot: calls beyond it wait instead of failing.
     slots: Semaphore,
     pool_size: u32,
@@ -58,6 +75,7 @@ impl Sandbox {
         let mut stores: Vec<(String, SharedStore)> = Vec::new();
         let mut components = BTreeMap::new();
         let mut routes = HashMap::new();
+        let mut natives = Vec::new();
         let env = |name: &str| std::env::var(name).ok();
         for (name, spec) in enabled {
             let failed = |message: String| SandboxError::Component { component: name.clone(), message };
@@ -65,6 +83,10 @@ impl Sandbox {
                 Some(label) => Some(open_store(&manifest, label, &mut stores)?),
                 None => None,
             };
+            if let Some(kind) = native_kind(&spec.source) {
+                natives.push(NativeComponent { name: name.clone(), kind: kind.to_owned(), store });
+                continue;
+            }
             let variables = manifest.resolve_variables(name, &env).map_err(failed)?;
             let bytes = load_source(&manifest, &spec.source).map_err(failed)?;
             let compiled = cache::load(&engine, name, &bytes).map_err(|err| failed(format!("{err:#}")))?;
@@ -85,6 +107,7 @@ impl Sandbox {
                 components,
                 routes,
                 stores,
+                natives,
                 slots: Semaphore::new(pool_size as usize),
                 pool_size,
             }),
@@ -98,6 +121,12 @@ impl Sandbox {
             .values()
             .map(|component| ComponentInfo { name: component.name.clone(), tools: component.tools.clone() })
             .collect()
+    }
+
+    /// The components the host implements natively, for the crate that
+    /// implements them (`weft-tools` serves `mock`).
+    pub fn native_components(&self) -> &[NativeComponent] {
+        &self.inner.natives
     }
 
     /// Whether a component of that name is loaded.
@@ -191,6 +220,10 @@ fn open_store(
     };
     stores.push((label.to_owned(), store.clone()));
     Ok(store)
+}
+
+fn native_kind(source: &str) -> Option<&str> {
+    source.strip_prefix("builtin:").filter(|name| NATIVE_COMPONENTS.contains(name))
 }
 
 fn load_source(manifest: &Manifest, source: &str) -> Result<Vec<u8>, String> {

@@ -11,6 +11,12 @@ pub(crate) enum ApiError {
     InvalidRequest(String),
     #[error("{0}")]
     NotFound(String),
+    /// A mock-tier request named a tool that is not loaded.
+    #[error("{0}")]
+    UnknownTool(String),
+    /// The storage behind the service failed (not the client's fault).
+    #[error("{0}")]
+    Storage(String),
     #[error("Request body exceeds the limit of {0} bytes")]
     PayloadTooLarge(usize),
 }
@@ -19,7 +25,8 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::UnknownTool(_) => StatusCode::NOT_FOUND,
+            Self::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
@@ -28,6 +35,8 @@ impl ApiError {
         match self {
             Self::InvalidRequest(_) => "InvalidRequest",
             Self::NotFound(_) => "NotFound",
+            Self::UnknownTool(_) => "UnknownTool",
+            Self::Storage(_) => "IOError",
             Self::PayloadTooLarge(_) => "PayloadTooLarge",
         }
     }

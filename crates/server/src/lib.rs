@@ -12,13 +12,17 @@
 //! | `GET /components`, `GET /{component}/components` | `{components}` |
 //! | `GET /tools`, `GET /{component}/tools` | `{tools}` in MCP form (weft) |
 //! | `GET /metrics` | Prometheus text (weft) |
+//! | `POST /mock/load-schema`, `/mock/update-response`, `/mock/add-fixture`, `/mock/clear`, `GET /mock/list-tools` | the mock tier (weft, see `mock_routes`) |
+//! | `POST /mock/execute` `{name, arguments}` | 200 `{result}` (or the envelope on a tool error) |
 //!
 //! Client mistakes are 4xx with an `error_type` (`InvalidRequest`,
-//! `NotFound`, `PayloadTooLarge`, `MethodNotAllowed`); never a 500.
+//! `NotFound`, `UnknownTool`, `PayloadTooLarge`, `MethodNotAllowed`); a 500
+//! (`IOError`) only when the mock tier's store fails.
 #![deny(missing_docs)]
 
 mod error;
 mod metrics;
+mod mock_routes;
 mod routes;
 mod workers;
 
@@ -27,7 +31,7 @@ use std::sync::Arc;
 
 pub use metrics::Metrics;
 pub use routes::app;
-use weft_sandbox::Sandbox;
+use weft_tools::InProcess;
 pub use workers::Workers;
 
 /// Largest request body accepted unless configured otherwise.
@@ -36,14 +40,15 @@ pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 /// Everything a handler needs.
 #[derive(Clone)]
 pub struct AppState {
-    pub(crate) sandbox: Sandbox,
+    /// The wasm components and the mock tier.
+    pub(crate) sandbox: InProcess,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) body_limit: usize,
 }
 
 impl AppState {
     /// State for serving `sandbox` with the given body cap.
-    pub fn new(sandbox: Sandbox, body_limit: usize) -> Self {
+    pub fn new(sandbox: InProcess, body_limit: usize) -> Self {
         Self { sandbox, metrics: Arc::new(Metrics::new()), body_limit }
     }
 }

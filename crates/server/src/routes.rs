@@ -26,6 +26,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/execute", post(execute_routed))
         .route("/session/{id}", delete(delete_session))
+        .merge(crate::mock_routes::routes())
         .route("/{component}/execute", post(execute_component))
         .route("/{component}/session/{id}", delete(delete_component_session))
         .route("/{component}/health", get(component_health))
@@ -64,7 +65,7 @@ async fn execute_routed(
     execute(&state, None, body).await
 }
 
-async fn execute(
+pub(crate) async fn execute(
     state: &AppState,
     component: Option<&str>,
     body: Result<Bytes, BytesRejection>,
@@ -103,7 +104,7 @@ fn unknown_tool(tool: &str) -> ToolOutcome {
     ToolOutcome::error(ErrorType::UnknownTool, format!("Unknown tool: {tool}"))
 }
 
-fn reject_body(state: &AppState, rejection: BytesRejection) -> ApiError {
+pub(crate) fn reject_body(state: &AppState, rejection: BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         state.metrics.record_rejected("PayloadTooLarge");
         return ApiError::PayloadTooLarge(state.body_limit);
@@ -190,7 +191,7 @@ async fn method_not_allowed(
     json_response(StatusCode::METHOD_NOT_ALLOWED, &body)
 }
 
-fn require_component(state: &AppState, component: &str) -> Result<(), ApiError> {
+pub(crate) fn require_component(state: &AppState, component: &str) -> Result<(), ApiError> {
     if state.sandbox.has_component(component) {
         return Ok(());
     }
@@ -198,7 +199,7 @@ fn require_component(state: &AppState, component: &str) -> Result<(), ApiError> 
     Err(ApiError::NotFound(format!("Unknown component: {component}")))
 }
 
-fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
+pub(crate) fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Err(err) => {

@@ -93,7 +93,7 @@ async fn wrong_methods_are_405() {
 #[tokio::test]
 async fn oversize_bodies_are_413() {
     let st = weft_server::AppState::new(
-        weft_sandbox::Sandbox::new(weft_sandbox::Manifest::builtin()).await.expect("loads"),
+        weft_tools::InProcess::new(weft_sandbox::Manifest::builtin()).await.expect("loads"),
         1024,
     );
     let content = "x".repeat(2048);

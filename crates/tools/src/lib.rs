@@ -1,13 +1,18 @@
 //! Where tools run, behind [`ToolBackend`](weft_protocol::ToolBackend):
 //!
-//! - [`InProcess`]: the wasm sandbox inside this process (the default; no
-//!   second process, no network hop);
+//! - [`InProcess`]: the wasm sandbox and the native [`mock`] tier inside this
+//!   process (the default; no second process, no network hop);
 //! - [`HttpBackend`]: any Spin-compatible endpoint — `weft serve`, or
 //!   DeepFabric's tools-sdk running under Spin.
+//!
+//! [`validate::Validators`] checks a call's arguments against its tool's
+//! `inputSchema`, compiling each schema once.
 #![deny(missing_docs)]
 
 mod http;
+mod in_process;
+pub mod mock;
+pub mod validate;
 
 pub use http::{HttpBackend, HttpBackendOptions};
-/// The in-process backend is the sandbox itself.
-pub use weft_sandbox::Sandbox as InProcess;
+pub use in_process::{InProcess, InProcessError};

@@ -1,14 +1,16 @@
-//! Loading the in-process sandbox from an optional manifest.
+//! Loading the in-process tools (wasm sandbox and mock tier) from an
+//! optional manifest.
 
 use std::path::Path;
 
 use anyhow::Context;
-use weft_sandbox::{Manifest, Sandbox};
+use weft_sandbox::Manifest;
+use weft_tools::InProcess;
 
-pub async fn load_sandbox(manifest: Option<&Path>) -> anyhow::Result<Sandbox> {
+pub async fn load_sandbox(manifest: Option<&Path>) -> anyhow::Result<InProcess> {
     let manifest = match manifest {
         Some(path) => Manifest::load(path)?,
         None => Manifest::builtin(),
     };
-    Sandbox::new(manifest).await.context("cannot start the sandbox")
+    InProcess::new(manifest).await.context("cannot start the sandbox")
 }

@@ -6,11 +6,11 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
-use weft_sandbox::{Manifest, Sandbox};
+use weft_sandbox::Manifest;
 use weft_server::{AppState, DEFAULT_BODY_LIMIT};
 
 pub async fn state() -> AppState {
-    let sandbox = Sandbox::new(Manifest::builtin()).await.expect("built-in manifest loads");
+    let sandbox = weft_tools::InProcess::new(Manifest::builtin()).await.expect("built-in manifest loads");
     AppState::new(sandbox, DEFAULT_BODY_LIMIT)
 }
 

@@ -71,8 +71,13 @@ impl Sandbox {
         let mut stores: Vec<(String, SharedStore)> = Vec::new();
         let mut components = BTreeMap::new();
         let mut routes = HashMap::new();
+        let redactor = Redactor::new(manifest.secret_values(&env));
         for (name, spec) in enabled {
-            let failed = |message: String| SandboxError::Component { component: name.clone(), message };
+            // A load error may quote an expanded value (a bad host pattern).
+            let failed = |message: String| SandboxError::Component {
+                component: name.clone(),
+                message: redactor.redact(&message).into_owned(),
+            };
             let store = match spec.key_value_stores.first() {
                 Some(label) => Some(open_store(&manifest, label, &mut stores)?),
                 None => None,
@@ -102,7 +107,7 @@ impl Sandbox {
                 stores,
                 slots: Semaphore::new(pool_size as usize),
                 pool_size,
-                redactor: Redactor::new(manifest.secret_values(&env)),
+                redactor,
             }),
         })
     }

@@ -9,7 +9,8 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const GUESTS: &[(&str, &str)] = &[("vfs", "weft_vfs"), ("misbehave", "weft_misbehave")];
+const GUESTS: &[(&str, &str)] =
+    &[("vfs", "weft_vfs"), ("github", "weft_github"), ("misbehave", "weft_misbehave")];
 
 fn main() {
     let manifest_dir =
@@ -20,7 +21,7 @@ fn main() {
     let target_dir = guest_target_dir(&out_dir);
 
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
-    for entry in ["Cargo.toml", "Cargo.lock", ".cargo", "vfs", "testing"] {
+    for entry in ["Cargo.toml", "Cargo.lock", ".cargo", "vfs", "github", "testing"] {
         println!("cargo:rerun-if-changed={}", components.join(entry).display());
     }
 

@@ -2,8 +2,10 @@
 
 /// The built-in components: `(name, wasm bytes)`. A manifest names them as
 /// `source = "builtin:NAME"`.
-pub const BUILTIN_COMPONENTS: &[(&str, &[u8])] =
-    &[("vfs", include_bytes!(concat!(env!("OUT_DIR"), "/vfs.wasm")))];
+pub const BUILTIN_COMPONENTS: &[(&str, &[u8])] = &[
+    ("vfs", include_bytes!(concat!(env!("OUT_DIR"), "/vfs.wasm"))),
+    ("github", include_bytes!(concat!(env!("OUT_DIR"), "/github.wasm"))),
+];
 
 /// Looks up a built-in component's bytes.
 pub(crate) fn lookup(name: &str) -> Option<&'static [u8]> {
@@ -20,6 +22,8 @@ pub mod testing {
     /// A component whose tools misbehave: `spin` loops forever, `hog`
     /// allocates without bound, `panic` traps, `read_host_file` and `env` poke
     /// at the host, `variable` reads a config variable named by its argument
-    /// text, `store_probe` reads and writes the key `shared`, `echo` echoes.
+    /// text, `store_probe` reads and writes the key `shared`, `http_get` fetches
+    /// `{"url"}` and reports the status and body or the host's refusal,
+    /// `echo` echoes.
     pub const MISBEHAVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/misbehave.wasm"));
 }

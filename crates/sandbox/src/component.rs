@@ -12,6 +12,7 @@ use crate::engine;
 use crate::host::{CallState, Tool, ToolPre, WitErrorType, WitOutcome, WitToolDefinition};
 use crate::kv::SharedStore;
 use crate::manifest::Limits;
+use crate::outbound::OutboundHttp;
 
 /// A component ready to serve calls.
 pub(crate) struct LoadedComponent {
@@ -21,6 +22,7 @@ pub(crate) struct LoadedComponent {
     engine: Engine,
     store: Option<SharedStore>,
     variables: Arc<BTreeMap<String, String>>,
+    http: Arc<OutboundHttp>,
     timeout: Duration,
     deadline_ticks: u64,
     memory_cap: usize,
@@ -34,6 +36,7 @@ impl LoadedComponent {
         component: &wasmtime::component::Component,
         store: Option<SharedStore>,
         variables: BTreeMap<String, String>,
+        http: OutboundHttp,
         limits: Limits,
     ) -> wasmtime::Result<Self> {
         let mut linker: Linker<CallState> = Linker::new(engine);
@@ -48,6 +51,7 @@ impl LoadedComponent {
             engine: engine.clone(),
             store,
             variables: Arc::new(variables),
+            http: Arc::new(http),
             timeout,
             deadline_ticks: engine::ticks_for(timeout) + 1,
             memory_cap: usize::try_from(limits.memory_limit_mib << 20).unwrap_or(usize::MAX),
@@ -57,8 +61,13 @@ impl LoadedComponent {
     }
 
     fn new_store(&self, session: &str) -> Store<CallState> {
-        let state =
-            CallState::new(Arc::from(session), self.store.clone(), self.variables.clone(), self.memory_cap);
+        let state = CallState::new(
+            Arc::from(session),
+            self.store.clone(),
+            self.variables.clone(),
+            self.http.clone(),
+            self.memory_cap,
+        );
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| state);
         store.set_epoch_deadline(self.deadline_ticks);

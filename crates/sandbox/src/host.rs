@@ -1,5 +1,6 @@
 //! What a guest sees of the host during one call: an empty WASI context (no
-//! files, no environment, no sockets), its session's store, its variables.
+//! files, no environment, no sockets), its session's store, its variables,
+//! and outbound HTTP to the hosts its manifest entry allows.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::kv::{KvError, SharedStore};
+use crate::outbound::OutboundHttp;
 
 wasmtime::component::bindgen!({
     world: "tool",
@@ -17,6 +19,7 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
+pub(crate) use weft::tool::outbound_http::{HttpError, Request as HttpRequest, Response as HttpResponse};
 pub(crate) use weft::tool::session_store::StoreError;
 pub(crate) use weft::tool::types::{
     ErrorType as WitErrorType, Outcome as WitOutcome, ToolDefinition as WitToolDefinition,
@@ -29,6 +32,7 @@ pub(crate) struct CallState {
     session: Arc<str>,
     store: Option<SharedStore>,
     variables: Arc<BTreeMap<String, String>>,
+    http: Arc<OutboundHttp>,
     memory_cap: usize,
     /// Set when the guest tried to grow past `memory_cap`: the trap that
     /// follows is `ResourceExhausted`, not a crash.
@@ -40,6 +44,7 @@ impl CallState {
         session: Arc<str>,
         store: Option<SharedStore>,
         variables: Arc<BTreeMap<String, String>>,
+        http: Arc<OutboundHttp>,
         memory_cap: usize,
     ) -> Self {
         Self {
@@ -50,6 +55,7 @@ impl CallState {
             session,
             store,
             variables,
+            http,
             memory_cap,
             memory_exceeded: false,
         }
@@ -124,5 +130,11 @@ impl weft::tool::session_store::Host for CallState {
 impl weft::tool::config::Host for CallState {
     async fn get(&mut self, name: String) -> Option<String> {
         self.variables.get(&name).cloned()
+    }
+}
+
+impl weft::tool::outbound_http::Host for CallState {
+    async fn send(&mut self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        self.http.send(request).await
     }
 }

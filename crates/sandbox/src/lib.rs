@@ -5,7 +5,10 @@
 //!
 //! - **no capabilities but those the manifest grants**: no preopened
 //!   directories, no environment, no sockets; a key-value store only when the
-//!   component lists one, already scoped to the call's session;
+//!   component lists one, already scoped to the call's session; outbound HTTP
+//!   only to the component's `allowed_outbound_hosts`;
+//! - **secrets redacted**: the value of every variable marked `secret` is
+//!   replaced by `[REDACTED]` in every outcome, whatever the guest returns;
 //! - **a CPU deadline** (epoch interruption: a guest `loop {}` ends as
 //!   `Timeout`) and **a memory cap** (`ResourceExhausted`);
 //! - errors as data: whatever the guest does, the caller gets a
@@ -29,11 +32,14 @@ mod error;
 mod host;
 pub mod kv;
 mod manifest;
+mod outbound;
+mod redact;
 mod sandbox;
 
 pub use builtin::BUILTIN_COMPONENTS;
 pub use error::SandboxError;
-pub use manifest::{ComponentSpec, KvStoreSpec, Limits, Manifest, VariableSpec};
+pub use manifest::{ComponentSpec, HttpLimits, KvStoreSpec, Limits, Manifest, VariableSpec};
+pub use redact::{REDACTED, Redactor};
 pub use sandbox::{ComponentInfo, NATIVE_COMPONENTS, NativeComponent, Sandbox};
 
 #[cfg(feature = "testing")]

@@ -52,6 +52,10 @@ pub struct Manifest {
     /// Where relative `source` and store paths are resolved.
     #[serde(skip)]
     pub base_dir: PathBuf,
+    /// Values set in code with [`Manifest::set_variable`]; they win over
+    /// the environment and the defaults.
+    #[serde(skip)]
+    overrides: BTreeMap<String, String>,
 }
 
 /// `[application]`.
@@ -91,10 +95,15 @@ pub struct ComponentSpec {
     /// the first). Empty: no storage at all.
     #[serde(default)]
     pub key_value_stores: Vec<String>,
-    /// Hosts the component may reach (`https://api.github.com`, `*://*:*`).
-    /// Empty: no network.
+    /// Hosts the component may reach, `scheme://host[:port]` with `*`
+    /// wildcards as in Spin (`https://api.github.com`, `http://127.0.0.1:*`,
+    /// `https://*.example.com`); entries may reference application variables
+    /// as `{{ name }}` (a path after the host is ignored). Empty: no network.
     #[serde(default)]
     pub allowed_outbound_hosts: Vec<String>,
+    /// Timeouts and size cap of the component's outbound requests.
+    #[serde(default)]
+    pub http: HttpLimits,
     /// Variables the component sees: values may reference application
     /// variables as `{{ name }}`.
     #[serde(default)]
@@ -108,6 +117,35 @@ pub struct ComponentSpec {
     /// A disabled component is parsed but not loaded.
     #[serde(default)]
     pub disabled: bool,
+    /// The name of an application variable: the component is loaded only
+    /// when that variable resolves to a non-empty value (e.g. a token).
+    #[serde(default)]
+    pub enabled_if: Option<String>,
+}
+
+/// `[component.NAME.http]`: limits of one outbound request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpLimits {
+    /// Budget to open the connection (TCP and TLS), in milliseconds.
+    pub connect_timeout_ms: u64,
+    /// Budget from sending the request to the response headers, in milliseconds.
+    pub first_byte_timeout_ms: u64,
+    /// Longest pause allowed while the body streams in, in milliseconds.
+    pub between_bytes_timeout_ms: u64,
+    /// Largest response body accepted, in bytes.
+    pub max_response_bytes: u64,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            connect_timeout_ms: 5_000,
+            first_byte_timeout_ms: 10_000,
+            between_bytes_timeout_ms: 10_000,
+            max_response_bytes: 8 << 20,
+        }
+    }
 }
 
 impl ComponentSpec {
@@ -185,6 +223,52 @@ impl Manifest {
         self.key_value_store.get(label).cloned().unwrap_or(KvStoreSpec::Memory)
     }
 
+    /// Sets an application variable's value, over the environment and its
+    /// default (tests and embedders use it instead of `WEFT_VAR_*`).
+    pub fn set_variable(&mut self, name: &str, value: impl Into<String>) -> Result<(), SandboxError> {
+        if !self.variables.contains_key(name) {
+            return Err(SandboxError::InvalidManifest {
+                path: PathBuf::from("<set_variable>"),
+                message: format!("variable '{name}' is not declared in [variables]"),
+            });
+        }
+        self.overrides.insert(name.to_owned(), value.into());
+        Ok(())
+    }
+
+    /// Whether `component` is to be loaded: not `disabled`, and its
+    /// `enabled_if` variable (if any) resolves to a non-empty value.
+    pub fn is_enabled(&self, component: &str, env: &dyn Fn(&str) -> Option<String>) -> bool {
+        let Some(spec) = self.component.get(component) else {
+            return false;
+        };
+        !spec.disabled
+            && spec
+                .enabled_if
+                .as_deref()
+                .is_none_or(|name| self.variable(name, env).is_ok_and(|value| !value.trim().is_empty()))
+    }
+
+    /// A component's `allowed_outbound_hosts` with `{{ name }}` expanded;
+    /// entries that expand to nothing are dropped.
+    pub fn resolve_allowed_hosts(
+        &self,
+        component: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Vec<String>, String> {
+        let Some(spec) = self.component.get(component) else {
+            return Ok(Vec::new());
+        };
+        let mut hosts = Vec::new();
+        for template in &spec.allowed_outbound_hosts {
+            let host = expand(template, |var| self.variable(var, env))?;
+            if !host.trim().is_empty() {
+                hosts.push(host.trim().to_owned());
+            }
+        }
+        Ok(hosts)
+    }
+
     /// Resolves a component's variables against the application variables and
     /// the environment (`WEFT_VAR_<NAME>`, then `SPIN_VARIABLE_<NAME>`).
     pub fn resolve_variables(
@@ -214,6 +298,9 @@ impl Manifest {
     }
 
     fn variable(&self, name: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+        if let Some(value) = self.overrides.get(name) {
+            return Ok(value.clone());
+        }
         let upper = name.to_ascii_uppercase();
         if let Some(value) =
             env(&format!("WEFT_VAR_{upper}")).or_else(|| env(&format!("SPIN_VARIABLE_{upper}")))
@@ -241,7 +328,12 @@ impl Manifest {
             if spec.timeout_ms == 0 || spec.memory_limit_mib == 0 {
                 return Err(format!("component '{name}': timeout_ms and memory_limit_mib must be positive"));
             }
-            for template in spec.variables.values() {
+            if let Some(var) = &spec.enabled_if
+                && !self.variables.contains_key(var)
+            {
+                return Err(format!("component '{name}': enabled_if names undeclared variable '{var}'"));
+            }
+            for template in spec.variables.values().chain(&spec.allowed_outbound_hosts) {
                 // Check references now; values are resolved at load.
                 expand(template, |var| match self.variables.contains_key(var) {
                     true => Ok(String::new()),

@@ -15,6 +15,8 @@ use crate::kv::SharedStore;
 use crate::kv::memory::MemoryStore;
 use crate::kv::redb::RedbStore;
 use crate::manifest::{KvStoreSpec, Manifest};
+use crate::outbound::OutboundHttp;
+use crate::redact::Redactor;
 use crate::{SandboxError, builtin, cache, engine};
 
 /// A component and the tools it offers.
@@ -57,17 +59,28 @@ struct Inner {
     /// One permit per pool slot: calls beyond it wait instead of failing.
     slots: Semaphore,
     pool_size: u32,
+    redactor: Redactor,
 }
 
 impl Sandbox {
-    /// Loads every enabled component of `manifest`.
+    /// Loads every enabled component of `manifest` (see
+    /// [`Manifest::is_enabled`]); variables are read from the environment.
     pub async fn new(manifest: Manifest) -> Result<Self, SandboxError> {
         Self::with_pool_size(manifest, engine::DEFAULT_POOL_SIZE).await
     }
 
     /// Like [`new`](Self::new) with an explicit number of concurrent instances.
     pub async fn with_pool_size(manifest: Manifest, pool_size: u32) -> Result<Self, SandboxError> {
-        let enabled: Vec<_> = manifest.component.iter().filter(|(_, spec)| !spec.disabled).collect();
+        let env = |name: &str| std::env::var(name).ok();
+        let mut enabled = Vec::new();
+        for (name, spec) in &manifest.component {
+            if manifest.is_enabled(name, &env) {
+                enabled.push((name, spec));
+            } else if !spec.disabled {
+                let var = spec.enabled_if.as_deref().unwrap_or_default();
+                tracing::info!(component = %name, "not loaded: variable '{var}' is empty");
+            }
+        }
         let max_memory = enabled.iter().map(|(_, spec)| spec.memory_limit_mib).max().unwrap_or(64);
         let engine = engine::build(pool_size, usize::try_from(max_memory << 20).unwrap_or(usize::MAX))?;
         engine::start_ticker(&engine);
@@ -76,9 +89,13 @@ impl Sandbox {
         let mut components = BTreeMap::new();
         let mut routes = HashMap::new();
         let mut natives = Vec::new();
-        let env = |name: &str| std::env::var(name).ok();
+        let redactor = Redactor::new(manifest.secret_values(&env));
         for (name, spec) in enabled {
-            let failed = |message: String| SandboxError::Component { component: name.clone(), message };
+            // A load error may quote an expanded value (a bad host pattern).
+            let failed = |message: String| SandboxError::Component {
+                component: name.clone(),
+                message: redactor.redact(&message).into_owned(),
+            };
             let store = match spec.key_value_stores.first() {
                 Some(label) => Some(open_store(&manifest, label, &mut stores)?),
                 None => None,
@@ -88,11 +105,14 @@ impl Sandbox {
                 continue;
             }
             let variables = manifest.resolve_variables(name, &env).map_err(failed)?;
+            let hosts = manifest.resolve_allowed_hosts(name, &env).map_err(failed)?;
+            let http = OutboundHttp::new(name, &hosts, spec.http).map_err(failed)?;
             let bytes = load_source(&manifest, &spec.source).map_err(failed)?;
             let compiled = cache::load(&engine, name, &bytes).map_err(|err| failed(format!("{err:#}")))?;
-            let loaded = LoadedComponent::new(&engine, name, &compiled, store, variables, spec.limits())
-                .await
-                .map_err(|err| failed(format!("{err:#}")))?;
+            let loaded =
+                LoadedComponent::new(&engine, name, &compiled, store, variables, http, spec.limits())
+                    .await
+                    .map_err(|err| failed(format!("{err:#}")))?;
             for tool in &loaded.tools {
                 if let Some(owner) = routes.get(&tool.name) {
                     tracing::warn!(tool = %tool.name, "tool offered by both '{owner}' and '{name}'; '{owner}' serves it by name");
@@ -110,6 +130,7 @@ impl Sandbox {
                 natives,
                 slots: Semaphore::new(pool_size as usize),
                 pool_size,
+                redactor,
             }),
         })
     }
@@ -149,6 +170,13 @@ impl Sandbox {
         self.inner.stores.iter().map(|(label, store)| format!("{label}: {}", store.summary())).collect()
     }
 
+    /// Replaces the manifest's secret values in `text` with `[REDACTED]`
+    /// (outcomes are redacted already; this is for anything else a caller
+    /// logs or stores).
+    pub fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        self.inner.redactor.redact(text)
+    }
+
     /// Instances that may run at once.
     pub fn pool_size(&self) -> u32 {
         self.inner.pool_size
@@ -184,7 +212,8 @@ impl Sandbox {
         let Ok(_slot) = self.inner.slots.acquire().await else {
             return ToolOutcome::error(ErrorType::ResourceExhausted, "The sandbox is shutting down");
         };
-        component.execute(session, tool, args_json).await
+        let outcome = component.execute(session, tool, args_json).await;
+        self.inner.redactor.redact_outcome(outcome)
     }
 
     /// Removes everything every store holds for `session`; the number of keys removed.

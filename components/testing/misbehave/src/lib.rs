@@ -10,7 +10,7 @@ struct Misbehave;
 
 impl Guest for Misbehave {
     fn describe() -> Vec<ToolDefinition> {
-        ["spin", "hog", "panic", "read_host_file", "env", "variable", "store_probe", "echo"]
+        ["spin", "hog", "panic", "read_host_file", "env", "variable", "store_probe", "http_get", "echo"]
             .into_iter()
             .map(|name| ToolDefinition {
                 name: name.to_owned(),
@@ -54,8 +54,26 @@ impl Guest for Misbehave {
                     None => "<empty>".to_owned(),
                 })
             }
+            "http_get" => ok(http_get(&args_json)),
             _ => ok(args_json),
         }
+    }
+}
+
+/// Fetches `{"url": ...}` and reports what happened: `200: <body>` or the
+/// host's error case and message.
+fn http_get(args_json: &str) -> String {
+    use weft::tool::outbound_http::{HttpError, Request, send};
+    let args: serde_json::Value = serde_json::from_str(args_json).unwrap_or_default();
+    let url = args["url"].as_str().unwrap_or_default().to_owned();
+    let request = Request { method: "GET".to_owned(), url, headers: Vec::new(), body: None };
+    match send(&request) {
+        Ok(response) => format!("{}: {}", response.status, String::from_utf8_lossy(&response.body)),
+        Err(HttpError::NotAllowed(message)) => format!("NotAllowed: {message}"),
+        Err(HttpError::InvalidRequest(message)) => format!("InvalidRequest: {message}"),
+        Err(HttpError::Timeout(message)) => format!("Timeout: {message}"),
+        Err(HttpError::TooLarge(message)) => format!("TooLarge: {message}"),
+        Err(HttpError::Transport(message)) => format!("Transport: {message}"),
     }
 }
 

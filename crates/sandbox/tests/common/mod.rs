@@ -1,5 +1,7 @@
 #![allow(dead_code)]
 
+pub mod fake_github;
+
 use std::path::PathBuf;
 
 use weft_protocol::ToolOutcome;

@@ -1,0 +1,151 @@
+//! Outbound HTTP for guests (`weft:tool/outbound-http`): one client per
+//! component, every request checked against the component's
+//! `allowed_outbound_hosts`, with connect / first-byte / between-bytes
+//! timeouts and a response-size cap. Redirects are never followed.
+
+mod hosts;
+
+use std::time::Duration;
+
+use reqwest::Url;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::host::{HttpError, HttpRequest, HttpResponse};
+use crate::manifest::HttpLimits;
+
+pub(crate) use hosts::{HostPattern, Origin};
+
+/// A component's network: its grant and the client that honours it.
+pub(crate) struct OutboundHttp {
+    component: String,
+    allowed: Vec<HostPattern>,
+    /// `None` when the component has no grant: nothing can be sent.
+    client: Option<reqwest::Client>,
+    limits: HttpLimits,
+}
+
+impl OutboundHttp {
+    /// The network of `component`, from its (already expanded) patterns.
+    pub(crate) fn new(component: &str, patterns: &[String], limits: HttpLimits) -> Result<Self, String> {
+        let allowed = patterns.iter().map(|text| HostPattern::parse(text)).collect::<Result<Vec<_>, _>>()?;
+        let client = match allowed.is_empty() {
+            true => None,
+            false => {
+                // reqwest is built without a bundled crypto provider; ring is ours.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                let client = reqwest::Client::builder()
+                    .connect_timeout(Duration::from_millis(limits.connect_timeout_ms))
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|err| format!("cannot build an HTTP client: {err}"))?;
+                Some(client)
+            }
+        };
+        Ok(Self { component: component.to_owned(), allowed, client, limits })
+    }
+
+    /// Sends one guest request, or says why not.
+    pub(crate) async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        let url = Url::parse(&request.url)
+            .map_err(|err| HttpError::InvalidRequest(format!("invalid URL: {err}")))?;
+        let origin = Origin::of(&url).map_err(HttpError::InvalidRequest)?;
+        let client = match &self.client {
+            Some(client) if self.allowed.iter().any(|pattern| pattern.allows(&origin)) => client,
+            _ => {
+                // The origin only: a path or query may carry a secret.
+                tracing::warn!(component = %self.component, destination = %origin, "outbound request refused: not in allowed_outbound_hosts");
+                return Err(HttpError::NotAllowed(format!(
+                    "Requests to {origin} are not allowed for this component"
+                )));
+            }
+        };
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|_| HttpError::InvalidRequest(format!("invalid method '{}'", request.method)))?;
+        let mut builder = client.request(method, url).headers(header_map(request.headers)?);
+        if let Some(body) = request.body {
+            builder = builder.body(body);
+        }
+        let first_byte = Duration::from_millis(self.limits.first_byte_timeout_ms);
+        let response = match tokio::time::timeout(first_byte, builder.send()).await {
+            Err(_elapsed) => {
+                return Err(HttpError::Timeout(format!(
+                    "{origin} did not answer within {} ms",
+                    first_byte.as_millis()
+                )));
+            }
+            Ok(Err(err)) => return Err(transport_error(&origin, err)),
+            Ok(Ok(response)) => response,
+        };
+        self.read(&origin, response).await
+    }
+
+    async fn read(
+        &self,
+        origin: &Origin,
+        mut response: reqwest::Response,
+    ) -> Result<HttpResponse, HttpError> {
+        let cap = self.limits.max_response_bytes;
+        let too_large =
+            || HttpError::TooLarge(format!("the response from {origin} is larger than {cap} bytes"));
+        if response.content_length().is_some_and(|length| length > cap) {
+            return Err(too_large());
+        }
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())
+            })
+            .collect();
+        let idle = Duration::from_millis(self.limits.between_bytes_timeout_ms);
+        let mut body = Vec::new();
+        loop {
+            match tokio::time::timeout(idle, response.chunk()).await {
+                Err(_elapsed) => {
+                    return Err(HttpError::Timeout(format!(
+                        "{origin} paused for more than {} ms in the response body",
+                        idle.as_millis()
+                    )));
+                }
+                Ok(Err(err)) => return Err(transport_error(origin, err)),
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(chunk))) => {
+                    if (body.len() + chunk.len()) as u64 > cap {
+                        return Err(too_large());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+            }
+        }
+        Ok(HttpResponse { status, headers, body })
+    }
+}
+
+fn header_map(headers: Vec<(String, String)>) -> Result<HeaderMap, HttpError> {
+    let mut map = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let header = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| HttpError::InvalidRequest(format!("invalid header name '{name}'")))?;
+        // The value is not echoed: it may be a credential.
+        let value = HeaderValue::from_str(&value)
+            .map_err(|_| HttpError::InvalidRequest(format!("invalid value for header '{name}'")))?;
+        map.append(header, value);
+    }
+    Ok(map)
+}
+
+/// reqwest's error and its causes, without the URL (which may carry a secret).
+fn transport_error(origin: &Origin, err: reqwest::Error) -> HttpError {
+    if err.is_timeout() {
+        return HttpError::Timeout(format!("connecting to {origin} timed out"));
+    }
+    let err = err.without_url();
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    HttpError::Transport(format!("request to {origin} failed: {text}"))
+}

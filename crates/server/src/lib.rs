@@ -12,12 +12,14 @@
 //! | `GET /components`, `GET /{component}/components` | `{components}` |
 //! | `GET /tools`, `GET /{component}/tools` | `{tools}` in MCP form (weft) |
 //! | `GET /metrics` | Prometheus text (weft) |
+//! | `POST`/`GET`/`DELETE /mcp` | MCP Streamable HTTP: the tools, one sandbox session per MCP session (weft) |
 //!
 //! Client mistakes are 4xx with an `error_type` (`InvalidRequest`,
 //! `NotFound`, `PayloadTooLarge`, `MethodNotAllowed`); never a 500.
 #![deny(missing_docs)]
 
 mod error;
+mod mcp;
 mod metrics;
 mod routes;
 mod workers;
@@ -25,6 +27,7 @@ mod workers;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub use mcp::{ERROR_TYPE_META_KEY, McpServeError, mcp_router, serve_mcp_stdio};
 pub use metrics::Metrics;
 pub use routes::app;
 use weft_sandbox::Sandbox;
@@ -39,12 +42,15 @@ pub struct AppState {
     pub(crate) sandbox: Sandbox,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) body_limit: usize,
+    /// `/mcp`, built once so that every worker shares one MCP session table.
+    pub(crate) mcp: axum::Router,
 }
 
 impl AppState {
     /// State for serving `sandbox` with the given body cap.
     pub fn new(sandbox: Sandbox, body_limit: usize) -> Self {
-        Self { sandbox, metrics: Arc::new(Metrics::new()), body_limit }
+        let mcp = mcp_router(Arc::new(sandbox.clone()));
+        Self { sandbox, metrics: Arc::new(Metrics::new()), body_limit, mcp }
     }
 }
 

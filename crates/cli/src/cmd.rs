@@ -1,6 +1,8 @@
 //! One module per subcommand; each exposes `Args` and `async fn run(Args) -> anyhow::Result<ExitCode>`.
 
 pub mod generate;
+pub mod import;
+pub mod mcp;
 pub mod sandbox;
 pub mod serve;
 pub mod tools;

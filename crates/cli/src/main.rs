@@ -26,6 +26,8 @@ enum Command {
     /// List the sandbox's tools or call one by hand.
     #[command(subcommand)]
     Tools(cmd::tools::Command),
+    /// Serve the sandbox's tools as an MCP server over stdio.
+    Mcp(cmd::mcp::Args),
     /// Check a config and print what it resolves to.
     Validate(cmd::validate::Args),
     /// Generate (or load) the topic tree/graph of a config and save it as JSONL.
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => cmd::serve::run(args).await,
             Command::Generate(args) => cmd::generate::run(args).await,
             Command::Tools(command) => cmd::tools::run(command).await,
+            Command::Mcp(args) => cmd::mcp::run(args).await,
             Command::Validate(args) => cmd::validate::run(args).await,
             Command::Topics(args) => cmd::topics::run(args).await,
         }

@@ -14,6 +14,7 @@
 //! | `GET /metrics` | Prometheus text (weft) |
 //! | `POST /mock/load-schema`, `/mock/update-response`, `/mock/add-fixture`, `/mock/clear`, `GET /mock/list-tools` | the mock tier (weft, see `mock_routes`) |
 //! | `POST /mock/execute` `{name, arguments}` | 200 `{result}` (or the envelope on a tool error) |
+//! | `POST`/`GET`/`DELETE /mcp` | MCP Streamable HTTP: the tools, one sandbox session per MCP session (weft) |
 //!
 //! Client mistakes are 4xx with an `error_type` (`InvalidRequest`,
 //! `NotFound`, `UnknownTool`, `PayloadTooLarge`, `MethodNotAllowed`); a 500
@@ -21,6 +22,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod mcp;
 mod metrics;
 mod mock_routes;
 mod routes;
@@ -29,6 +31,7 @@ mod workers;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub use mcp::{ERROR_TYPE_META_KEY, McpServeError, mcp_router, serve_mcp_stdio};
 pub use metrics::Metrics;
 pub use routes::app;
 use weft_tools::InProcess;
@@ -44,12 +47,15 @@ pub struct AppState {
     pub(crate) sandbox: InProcess,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) body_limit: usize,
+    /// `/mcp`, built once so that every worker shares one MCP session table.
+    pub(crate) mcp: axum::Router,
 }
 
 impl AppState {
     /// State for serving `sandbox` with the given body cap.
     pub fn new(sandbox: InProcess, body_limit: usize) -> Self {
-        Self { sandbox, metrics: Arc::new(Metrics::new()), body_limit }
+        let mcp = mcp_router(Arc::new(sandbox.clone()));
+        Self { sandbox, metrics: Arc::new(Metrics::new()), body_limit, mcp }
     }
 }
 

@@ -19,6 +19,7 @@ use crate::error::ApiError;
 /// The service's router.
 pub fn app(state: AppState) -> Router {
     let limit = state.body_limit;
+    let mcp = state.mcp.clone();
     Router::new()
         .route("/health", get(health))
         .route("/components", get(components))
@@ -36,6 +37,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
+        .merge(mcp)
 }
 
 #[derive(Deserialize)]

@@ -1,4 +1,4 @@
-//! `weft tools list | call`: poke the sandbox by hand.
+//! `weft tools list | call | import`: poke the sandbox by hand, import MCP tools.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +36,8 @@ pub enum Command {
         #[command(flatten)]
         target: Target,
     },
+    /// Import tool definitions from an MCP server (Streamable HTTP or stdio).
+    Import(crate::cmd::import::Args),
 }
 
 /// Where tools run: in-process (default) or a Spin-compatible endpoint.
@@ -101,5 +103,6 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string(&outcome)?);
             Ok(if outcome.success { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
+        Command::Import(args) => crate::cmd::import::run(args).await,
     }
 }

@@ -1,0 +1,28 @@
+# Sourced by .ci/run: installs the real MCP peers the MCP tests talk to, once
+# per cache dir, and exports where they are. Re-running is a no-op.
+#   WEFT_MCP_EVERYTHING  the CLI script of @modelcontextprotocol/server-everything
+#   WEFT_MCP_PYTHON      a Python with the official `mcp` package
+WEFT_PEERS_DIR="${WEFT_PEERS_DIR:-$PWD/target/peers}"
+WEFT_EVERYTHING_VERSION=2026.8.31
+WEFT_PY_MCP_VERSION=2.3.0
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq nodejs npm
+fi
+if ! python3 -m venv --help >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq python3-venv
+fi
+
+everything="$WEFT_PEERS_DIR/npm/node_modules/@modelcontextprotocol/server-everything"
+if [ "$(node -p "require('$everything/package.json').version" 2>/dev/null)" != "$WEFT_EVERYTHING_VERSION" ]; then
+  npm install --silent --no-audit --no-fund --prefix "$WEFT_PEERS_DIR/npm" \
+    "@modelcontextprotocol/server-everything@$WEFT_EVERYTHING_VERSION"
+fi
+export WEFT_MCP_EVERYTHING="$everything/dist/index.js"
+
+venv="$WEFT_PEERS_DIR/venv"
+if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('mcp') != '$WEFT_PY_MCP_VERSION')" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$WEFT_PY_MCP_VERSION"
+fi
+export WEFT_MCP_PYTHON="$venv/bin/python"

@@ -11,10 +11,12 @@
 //! not offer becomes an `InvalidArguments` / `UnknownTool` outcome, a real
 //! error the model observes and the dataset records.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use weft_llm::{ChatModel, ChatRequest, ChatResponse, LlmError, Message, ModelToolCall, Purpose, ToolChoice};
 use weft_protocol::{ErrorType, SessionId, ToolBackend, ToolCall, ToolDefinition, ToolOutcome};
+use weft_tools::validate::{ArgumentError, Validators};
 
 use crate::ids::SeededRng;
 use crate::progress::{Event, ProgressSink, argument_preview};
@@ -33,6 +35,9 @@ pub struct AgentSettings {
     pub strict: bool,
     /// Tools offered to the model (empty: no tools, plain answers).
     pub tools: Vec<ToolDefinition>,
+    /// Each tool's `inputSchema`, compiled once per run; arguments that
+    /// violate it never reach the backend.
+    pub validators: Arc<Validators>,
 }
 
 /// One executed call.
@@ -205,10 +210,10 @@ impl AgentRun<'_> {
     }
 
     async fn execute(&self, call: &ModelToolCall) -> (ToolOutcome, Duration, String) {
-        if !self.settings.tools.iter().any(|tool| tool.name == call.name) {
+        let Some(definition) = self.settings.tools.iter().find(|tool| tool.name == call.name) else {
             let outcome = ToolOutcome::error(ErrorType::UnknownTool, format!("Unknown tool: {}", call.name));
             return (outcome, Duration::ZERO, String::new());
-        }
+        };
         let text = call.arguments.trim();
         let arguments = if text.is_empty() {
             Ok(serde_json::Value::Object(Default::default()))
@@ -231,6 +236,21 @@ impl AgentRun<'_> {
             }
         };
         let preview = argument_preview(&arguments);
+        match self.settings.validators.validate(definition, &arguments) {
+            Ok(()) => {}
+            Err(err @ ArgumentError::Invalid(_)) => {
+                // The same error the tool would give, without running it:
+                // a real error path, recorded like any other outcome.
+                return (
+                    ToolOutcome::error(ErrorType::InvalidArguments, err.to_string()),
+                    Duration::ZERO,
+                    preview,
+                );
+            }
+            // A schema the validator cannot compile is the tool's problem,
+            // not the call's: the backend judges the arguments.
+            Err(err) => tracing::debug!("arguments of {} not checked: {err}", call.name),
+        }
         let started = Instant::now();
         let outcome = self.backend.execute(self.session, &ToolCall::new(call.name.clone(), arguments)).await;
         (outcome, started.elapsed(), preview)

@@ -55,6 +55,9 @@ pub struct GenerateOptions {
     pub progress: ProgressSink,
     /// Write here instead of `output.save_as`.
     pub output: Option<PathBuf>,
+    /// Tools loaded at start (inline `custom` definitions, MCP imports),
+    /// offered beside the ones `tools.components` names.
+    pub extra_tools: Vec<String>,
 }
 
 impl Default for GenerateOptions {
@@ -65,6 +68,7 @@ impl Default for GenerateOptions {
             grace: Duration::from_secs(10),
             progress: crate::progress::discard(),
             output: None,
+            extra_tools: Vec::new(),
         }
     }
 }
@@ -97,24 +101,27 @@ impl GenerateSummary {
 pub async fn select_tools(
     config: &Config,
     backend: &dyn ToolBackend,
+    extra: &[String],
 ) -> Result<Vec<ToolDefinition>, GenerateError> {
     let Some(tools) = &config.generation.tools else {
         return Ok(Vec::new());
     };
-    let routes = tools.routes();
-    if routes.is_empty() {
+    let mut names: Vec<String> = tools.routes().into_iter().map(|route| route.tool).collect();
+    names.extend(extra.iter().cloned());
+    if names.is_empty() {
         return Ok(Vec::new());
     }
     let offered = backend.tools().await?;
     let mut selected = Vec::new();
     let mut missing = Vec::new();
-    for route in routes {
-        match offered.iter().find(|tool| tool.name == route.tool) {
+    for name in names {
+        match offered.iter().find(|tool| tool.name == name) {
             Some(tool) if !selected.iter().any(|t: &ToolDefinition| t.name == tool.name) => {
                 selected.push(tool.clone())
             }
             Some(_) => {}
-            None => missing.push(route.tool),
+            None if !missing.contains(&name) => missing.push(name),
+            None => {}
         }
     }
     if !missing.is_empty() {
@@ -138,7 +145,7 @@ pub async fn generate(
     if paths.is_empty() {
         return Err(GenerateError::NoTopics);
     }
-    let tools = select_tools(config, backend.as_ref()).await?;
+    let tools = select_tools(config, backend.as_ref(), &options.extra_tools).await?;
     let agent = !tools.is_empty();
     let json_steps = config.generation.tools.as_ref().is_some_and(|t| t.tool_calling == ToolCalling::Json);
     let model: Arc<dyn ChatModel> = if json_steps { Arc::new(JsonSteps::new(model)) } else { model };

@@ -185,3 +185,11 @@ fn mcp_and_custom_tools_resolve() {
     assert_eq!(tools.custom.len(), 1);
     insta::assert_snapshot!("mock_tools_summary", config::summary(&c));
 }
+
+#[test]
+fn json_steps_example_selects_the_fallback() {
+    let c = load("json-steps-local-model.yaml");
+    let tools = c.generation.tools.as_ref().expect("tools");
+    assert_eq!(tools.tool_calling, config::ToolCalling::Json);
+    assert!(config::summary(&c).contains("tool calling: JSON steps"));
+}

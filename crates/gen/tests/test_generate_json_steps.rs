@@ -55,7 +55,7 @@ async fn a_model_without_tool_calling_works_through_json_steps() {
         assert_eq!(results[1], "{\"version\": \"0.1.0\", \"debug\": false}\n");
         assert_eq!(results[2], "Successfully wrote 36 bytes to summary.txt");
         assert_eq!(results[3], "config.json sets version and debug.\n");
-        assert!(results[4].contains("file_path"), "the invalid call is a real error: {}", results[4]);
+        assert!(results[4].contains("/file_path"), "checked against the schema: {}", results[4]);
         assert_eq!(results[5], "File not found: CHANGELOG.md");
         assert_eq!(sample.metadata.error_types, ["FileNotFound", "InvalidArguments"]);
         assert_eq!(

@@ -19,6 +19,9 @@ pub(crate) enum ApiError {
     Storage(String),
     #[error("Request body exceeds the limit of {0} bytes")]
     PayloadTooLarge(usize),
+    /// A server this request named (an MCP server to pull from) failed.
+    #[error("{0}")]
+    Upstream(String),
 }
 
 impl ApiError {
@@ -28,6 +31,7 @@ impl ApiError {
             Self::NotFound(_) | Self::UnknownTool(_) => StatusCode::NOT_FOUND,
             Self::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Upstream(_) => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -38,6 +42,7 @@ impl ApiError {
             Self::UnknownTool(_) => "UnknownTool",
             Self::Storage(_) => "IOError",
             Self::PayloadTooLarge(_) => "PayloadTooLarge",
+            Self::Upstream(_) => "UpstreamError",
         }
     }
 }

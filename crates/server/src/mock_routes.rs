@@ -26,6 +26,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use weft_protocol::ErrorType;
 use weft_tools::mock::{Fixture, MockError, MockTier};
+use weft_tools::{McpSource, list_mcp_tools};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -40,6 +41,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/mock/list-tools", get(list_tools))
         .route("/mock/clear", post(clear))
         .route("/mock/execute", post(execute))
+        .route("/mock/pull", post(pull))
+}
+
+#[derive(Deserialize)]
+struct Pull {
+    url: String,
+    #[serde(default)]
+    headers: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -101,6 +110,32 @@ async fn load_schema(
 ) -> Result<Response, ApiError> {
     let (tier, _) = tier(&state)?;
     let body = body.map_err(|rejection| reject_body(&state, rejection))?;
+    let loaded = tier.load_schema(&body).await.map_err(|err| refused(&state, err))?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"success": true, "loaded": loaded.loaded, "tools": loaded.tools}),
+    ))
+}
+
+/// `POST /mock/pull {url, headers?}`: every tool of the MCP server at `url`
+/// (Streamable HTTP, all `tools/list` pages), loaded like `load-schema`.
+async fn pull(
+    State(state): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let (tier, _) = tier(&state)?;
+    let request: Pull = body_json(&state, body)?;
+    if !(request.url.starts_with("http://") || request.url.starts_with("https://")) {
+        state.metrics.record_rejected("InvalidRequest");
+        return Err(ApiError::InvalidRequest(format!("`url` must be an http(s) URL, got `{}`", request.url)));
+    }
+    let source = McpSource::Url { url: request.url, headers: request.headers };
+    let tools = list_mcp_tools(&source).await.map_err(|err| {
+        state.metrics.record_rejected("UpstreamError");
+        ApiError::Upstream(format!("cannot list the tools of {}: {err}", source.describe()))
+    })?;
+    let body = serde_json::to_vec(&json!({"tools": tools}))
+        .map_err(|err| ApiError::Storage(format!("cannot encode the pulled tools: {err}")))?;
     let loaded = tier.load_schema(&body).await.map_err(|err| refused(&state, err))?;
     Ok(json_response(
         StatusCode::OK,

@@ -213,3 +213,40 @@ async fn bad_requests_are_400_and_unknown_tools_404() {
     let metrics = api.text("/metrics").await;
     assert!(metrics.contains(r#"weft_requests_rejected_total{error_type="UnknownTool"} 2"#), "{metrics}");
 }
+
+/// `POST /mock/pull` imports a real MCP server's tools: a second weft serve's
+/// `/mcp` (rmcp, Streamable HTTP), so the pulled tools are the VFS ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_loads_every_tool_of_an_mcp_server() {
+    let api = Api::start().await;
+    let (peer, _peer_stop) = common::spawn(common::state().await).await;
+
+    let (status, body) =
+        api.post("/mock/pull", json!({"url": format!("http://{peer}/mcp")}).to_string()).await;
+    assert_eq!(status, 200, "{body}");
+    let pulled: Vec<&str> =
+        body["tools"].as_array().expect("names").iter().filter_map(Value::as_str).collect();
+    for name in ["read_file", "write_file", "list_files", "delete_file"] {
+        assert!(pulled.contains(&name), "{name} missing from {pulled:?}");
+    }
+    assert_eq!(body["loaded"], json!(pulled.len()));
+    let (_, listed) = api.get("/mock/list-tools").await;
+    let read =
+        listed["tools"].as_array().expect("tools").iter().find(|t| t["name"] == "read_file").expect("pulled");
+    assert_eq!(read["inputSchema"]["required"], json!(["file_path"]));
+    // The pulled definition is a mock: answered from its schema, validated.
+    let (status, reply) = api
+        .post("/mock/execute", json!({"name": "read_file", "arguments": {"file_path": 3}}).to_string())
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(reply["error_type"], "InvalidArguments", "{reply}");
+
+    let (status, body) = api.post("/mock/pull", json!({"url": "ftp://example.com/mcp"}).to_string()).await;
+    assert_eq!((status, body["error_type"].as_str()), (400, Some("InvalidRequest")));
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
+    let (status, body) =
+        api.post("/mock/pull", json!({"url": format!("http://{closed}/mcp")}).to_string()).await;
+    assert_eq!((status, body["error_type"].as_str()), (502, Some("UpstreamError")), "{body}");
+    let (status, body) = api.post("/mock/pull", "{not json").await;
+    assert_eq!((status, body["error_type"].as_str()), (400, Some("InvalidRequest")));
+}

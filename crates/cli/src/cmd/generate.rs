@@ -15,12 +15,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use tokio::sync::watch;
-use weft_gen::config::Config;
+use weft_gen::config::{Config, McpTransport};
 use weft_gen::generate::{GenerateError, GenerateOptions, GenerateSummary, generate};
 use weft_gen::topics::{self, TopicSettings};
 use weft_llm::{ModelEnv, UsageCounter, build_model_in};
 use weft_protocol::ToolBackend;
-use weft_tools::{HttpBackend, HttpBackendOptions, InProcess};
+use weft_tools::{HttpBackend, HttpBackendOptions, InProcess, McpSource, list_mcp_tools};
 
 use super::validate::{OverrideArgs, load_config};
 use crate::ui;
@@ -59,8 +59,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     };
     let output = args.output.clone().unwrap_or_else(|| PathBuf::from(&config.output.save_as));
-    let backend = match open_backend(&config).await {
-        Ok(backend) => backend,
+    let (backend, extra_tools) = match open_backend(&config).await {
+        Ok(opened) => opened,
         Err(message) => {
             eprintln!("error: {message}");
             return Ok(ExitCode::from(2));
@@ -93,6 +93,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         grace: Duration::from_secs(args.grace),
         progress: display.sink(),
         output: Some(output),
+        extra_tools,
     };
     let result = generate(&config, model, backend, &paths, options, stop_rx).await;
     display.finish().await;
@@ -106,25 +107,119 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The backend the config asks for, health-checked.
-async fn open_backend(config: &Config) -> Result<Arc<dyn ToolBackend>, String> {
-    if let Some(tools) = &config.generation.tools
+/// The backend the config asks for, health-checked, with the tools the
+/// config brings itself (inline `custom` definitions, `mcp_servers` imports,
+/// and in-process the `tools_endpoint` listing) loaded into its mock tier.
+/// Also returns the names of the brought tools, to offer them.
+async fn open_backend(config: &Config) -> Result<(Arc<dyn ToolBackend>, Vec<String>), String> {
+    let brought = brought_tools(config).await?;
+    let names: Vec<String> = brought.iter().map(|tool| tool.name.clone()).collect();
+    let listing = serde_json::to_vec(&serde_json::json!({"tools": brought}))
+        .map_err(|err| format!("cannot encode tool definitions: {err}"))?;
+    let tools = config.generation.tools.as_ref();
+    if let Some(tools) = tools
         && let Some(endpoint) = &tools.spin_endpoint
     {
         let mut options = HttpBackendOptions::new(endpoint.clone());
         options.routes = tools.routes().into_iter().map(|r| (r.tool, r.component)).collect();
+        for name in &names {
+            options.routes.entry(name.clone()).or_insert_with(|| "mock".to_owned());
+        }
         options.tool_execute_path = tools.tool_execute_path.clone();
         options.definitions_url = tools.tools_endpoint.clone();
         let backend = HttpBackend::new(options).map_err(|err| err.to_string())?;
         backend.health().await.map_err(|err| {
             format!("{err}\n  start it with `weft serve`, or remove `tools.spin_endpoint` to run the sandbox in-process")
         })?;
-        return Ok(Arc::new(backend));
+        if !names.is_empty() {
+            post_listing(&format!("{}/mock/load-schema", endpoint.trim_end_matches('/')), listing).await?;
+        }
+        return Ok((Arc::new(backend), names));
     }
     let sandbox = InProcess::new(weft_sandbox::Manifest::builtin())
         .await
         .map_err(|err| format!("cannot start the in-process sandbox: {err}"))?;
-    Ok(Arc::new(sandbox))
+    let endpoint_listing = match tools.and_then(|t| t.tools_endpoint.as_deref()) {
+        Some(url) => Some(fetch_listing(url).await?),
+        None => None,
+    };
+    if !names.is_empty() || endpoint_listing.is_some() {
+        let mock =
+            sandbox.mock().ok_or("the config brings tools for the mock tier, which the manifest disables")?;
+        for body in endpoint_listing.iter().chain((!names.is_empty()).then_some(&listing)) {
+            mock.load_schema(body).await.map_err(|err| format!("cannot load tool definitions: {err}"))?;
+        }
+    }
+    Ok((Arc::new(sandbox), names))
+}
+
+/// Inline `custom` definitions and every `mcp_servers` import (only the
+/// tools a server's `tools` list names, when it has one).
+async fn brought_tools(config: &Config) -> Result<Vec<weft_protocol::ToolDefinition>, String> {
+    let Some(tools) = &config.generation.tools else { return Ok(Vec::new()) };
+    let mut brought = tools.custom_definitions();
+    for server in &tools.mcp_servers {
+        let source = match &server.transport {
+            McpTransport::Http { url } => McpSource::url(url.clone()),
+            McpTransport::Stdio { command, args, env } => McpSource::Command {
+                program: command.clone(),
+                args: args.clone(),
+                env: env.iter().cloned().collect(),
+            },
+        };
+        let listed = list_mcp_tools(&source)
+            .await
+            .map_err(|err| format!("cannot import the tools of MCP server `{}`: {err}", server.name))?;
+        let missing: Vec<&str> = server
+            .tools
+            .iter()
+            .filter(|name| !listed.iter().any(|tool| &tool.name == *name))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!("MCP server `{}` does not offer {}", server.name, missing.join(", ")));
+        }
+        brought.extend(
+            listed.into_iter().filter(|tool| server.tools.is_empty() || server.tools.contains(&tool.name)),
+        );
+    }
+    Ok(brought)
+}
+
+fn http_client() -> Result<reqwest::Client, String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|err| format!("cannot build an HTTP client: {err}"))
+}
+
+/// The body of a tool listing (`tools.tools_endpoint`).
+async fn fetch_listing(url: &str) -> Result<Vec<u8>, String> {
+    let response =
+        http_client()?.get(url).send().await.map_err(|err| format!("cannot reach {url}: {err}"))?;
+    if !response.status().is_success() {
+        return Err(format!("GET {url} answered HTTP {}", response.status().as_u16()));
+    }
+    let body = response.bytes().await.map_err(|err| format!("cannot read {url}: {err}"))?;
+    Ok(body.to_vec())
+}
+
+/// Loads definitions into a tool service's mock tier.
+async fn post_listing(url: &str, listing: Vec<u8>) -> Result<(), String> {
+    let response = http_client()?
+        .post(url)
+        .header("content-type", "application/json")
+        .body(listing)
+        .send()
+        .await
+        .map_err(|err| format!("cannot reach {url}: {err}"))?;
+    if !response.status().is_success() {
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        return Err(format!("POST {url} answered HTTP {status}: {text}"));
+    }
+    Ok(())
 }
 
 /// Topic paths: loaded (`--topics-load`, or the saved file when resuming) or

@@ -21,10 +21,11 @@ fn config(dir: &Path, tools: &str) -> std::path::PathBuf {
     let path = dir.join("config.yaml");
     let text = format!(
         "llm: {{provider: scripted, model: scripted}}\nseed: 1\n\
-         topics: {{prompt: Support, depth: 1, degree: 2}}\n\
+         topics: {{prompt: Support, depth: 1, degree: 2, save_as: {}}}\n\
          generation:\n  system_prompt: You are a support agent.\n  \
          conversation: {{type: cot, reasoning_style: agent}}\n  tools:\n{tools}\
          output: {{num_samples: 2, batch_size: 2, save_as: {}}}\n",
+        dir.join("topics.jsonl").display(),
         dir.join("out.jsonl").display()
     );
     std::fs::write(&path, text).expect("config");

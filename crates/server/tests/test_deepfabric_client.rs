@@ -26,7 +26,7 @@ async fn deepfabric_spin_client_works_unchanged() {
         .json()
         .await
         .expect("json");
-    assert_eq!(components["components"], json!(["vfs"]));
+    assert_eq!(components["components"], json!(["vfs", "mock"]), "the default manifest serves mock too");
 
     // seed_files: one write_file per file, component "vfs".
     for (path, content) in [("main.py", "print('hi')\n"), ("config.json", "{\"version\": \"1.0.0\"}\n")] {

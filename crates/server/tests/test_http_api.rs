@@ -129,13 +129,16 @@ async fn health_components_and_tools() {
     let st = state().await;
     assert_eq!(
         send(&st, Method::GET, "/health", "").await,
-        (200, json!({"status": "healthy", "components": ["vfs"]}))
+        (200, json!({"status": "healthy", "components": ["vfs", "mock"]}))
     );
     assert_eq!(
         send(&st, Method::GET, "/vfs/health", "").await,
         (200, json!({"status": "healthy", "components": ["vfs"]}))
     );
-    assert_eq!(send(&st, Method::GET, "/components", "").await, (200, json!({"components": ["vfs"]})));
+    assert_eq!(
+        send(&st, Method::GET, "/components", "").await,
+        (200, json!({"components": ["vfs", "mock"]}))
+    );
     assert_eq!(send(&st, Method::GET, "/vfs/components", "").await, (200, json!({"components": ["vfs"]})));
     let (status, tools) = send(&st, Method::GET, "/vfs/tools", "").await;
     assert_eq!(status, 200);

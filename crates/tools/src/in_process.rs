@@ -176,10 +176,6 @@ fn execute_mock(tier: &MockTier, tool: &str, args_json: &str) -> ToolOutcome {
     }
 }
 
-fn new_session_id() -> SessionId {
-    SessionId::new(format!("{:032x}", rand::random::<u128>()))
-}
-
 #[async_trait]
 impl ToolBackend for InProcess {
     async fn health(&self) -> Result<(), BackendError> {
@@ -191,16 +187,8 @@ impl ToolBackend for InProcess {
     }
 
     async fn open_session(&self, seed: &ScenarioSeed) -> Result<SessionId, BackendError> {
-        let session = new_session_id();
-        for (path, content) in &seed.files {
-            let args = serde_json::json!({"file_path": path, "content": content}).to_string();
-            let outcome = self.sandbox.execute(session.as_str(), "write_file", &args).await;
-            if !outcome.success {
-                self.delete_session(session.as_str()).await;
-                return Err(BackendError::Seed { path: path.clone(), reason: outcome.result });
-            }
-        }
-        Ok(session)
+        // Seeds are files, written by the sandbox's VFS exactly as it seeds its own sessions.
+        ToolBackend::open_session(&self.sandbox, seed).await
     }
 
     async fn execute(&self, session: &SessionId, call: &ToolCall) -> ToolOutcome {

@@ -27,7 +27,10 @@ pub(crate) use weft::tool::types::{
 
 /// The state of one call's `Store`.
 pub(crate) struct CallState {
-    wasi: WasiCtx,
+    /// Built on the guest's first WASI call: most calls make none, and
+    /// building one (clocks, random generators) is a measurable part of a
+    /// fresh instance.
+    wasi: Option<WasiCtx>,
     table: ResourceTable,
     session: Arc<str>,
     store: Option<SharedStore>,
@@ -48,9 +51,7 @@ impl CallState {
         memory_cap: usize,
     ) -> Self {
         Self {
-            // Nothing inherited: no preopens, no env, no args, no network,
-            // stdio goes nowhere.
-            wasi: WasiCtx::builder().build(),
+            wasi: None,
             table: ResourceTable::new(),
             session,
             store,
@@ -68,7 +69,10 @@ impl CallState {
 
 impl WasiView for CallState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        // Nothing inherited: no preopens, no env, no args, no network,
+        // stdio goes nowhere.
+        let ctx = self.wasi.get_or_insert_with(|| WasiCtx::builder().build());
+        WasiCtxView { ctx, table: &mut self.table }
     }
 }
 

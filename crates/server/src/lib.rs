@@ -22,13 +22,13 @@
 #![deny(missing_docs)]
 
 mod error;
+mod front;
 mod mcp;
 mod metrics;
 mod mock_routes;
 mod routes;
 mod workers;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub use mcp::{ERROR_TYPE_META_KEY, McpServeError, mcp_router, serve_mcp_stdio};
@@ -66,8 +66,5 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let router = app(state);
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    front::serve(listener, state, shutdown).await
 }

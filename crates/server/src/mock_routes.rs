@@ -32,6 +32,9 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::routes::{json_response, reject_body};
 
+/// The mock tier's own call route; its body is `{name, arguments}`.
+pub(crate) const MOCK_EXECUTE: &str = "/mock/execute";
+
 /// The routes, merged into the service's router.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -40,7 +43,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/mock/add-fixture", post(add_fixture))
         .route("/mock/list-tools", get(list_tools))
         .route("/mock/clear", post(clear))
-        .route("/mock/execute", post(execute))
+        .route(MOCK_EXECUTE, post(execute))
         .route("/mock/pull", post(pull))
 }
 

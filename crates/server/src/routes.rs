@@ -73,7 +73,17 @@ pub(crate) async fn execute(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(|rejection| reject_body(state, rejection))?;
-    let request: ExecuteRequest<'_> = serde_json::from_slice(&body).map_err(|err| {
+    execute_body(state, component, &body).await
+}
+
+/// A tool call from its request body: `component` names the route, `None`
+/// routes by tool name.
+pub(crate) async fn execute_body(
+    state: &AppState,
+    component: Option<&str>,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let request: ExecuteRequest<'_> = serde_json::from_slice(body).map_err(|err| {
         state.metrics.record_rejected("InvalidRequest");
         ApiError::InvalidRequest(format!("Invalid request: {err}"))
     })?;

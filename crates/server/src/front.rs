@@ -1,0 +1,163 @@
+//! The HTTP/1.1 front door: hyper connections, each request either taken by
+//! the hot path (a tool call) or handed to the axum router.
+//!
+//! A tool call is the one request a client sends thousands of times a
+//! second; it goes straight from the connection to the sandbox. Everything
+//! else (health, sessions, mock tier, MCP, errors) goes through the router,
+//! which also answers any call the hot path declines, so both give the same
+//! answers: the hot path only skips routing work, never a check.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, header};
+use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tower::ServiceExt;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::mock_routes::MOCK_EXECUTE;
+use crate::routes;
+
+/// Accepts on `listener` until `shutdown` resolves, then lets every open
+/// connection finish the request it is serving.
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    // One per worker thread: cloning it for a request touches no memory
+    // another worker writes.
+    let front = Front { router: routes::app(state.clone()), state: Arc::new(state) };
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(err) => {
+                    // Out of descriptors and the like: back off, keep serving.
+                    tracing::warn!("cannot accept a connection: {err}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // One reply per request: never hold it back waiting for more.
+        let _ = stream.set_nodelay(true);
+        let connection =
+            hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), front.clone());
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!("connection ended: {err}");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+#[derive(Clone)]
+struct Front {
+    state: Arc<AppState>,
+    router: Router,
+}
+
+type Answer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+impl hyper::service::Service<Request<Incoming>> for Front {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Answer;
+
+    fn call(&self, request: Request<Incoming>) -> Self::Future {
+        if is_tool_call(&self.state, &request) {
+            let state = Arc::clone(&self.state);
+            return Box::pin(async move { Ok(tool_call(&state, request).await) });
+        }
+        let router = self.router.clone();
+        Box::pin(async move { router.oneshot(request.map(Body::new)).await })
+    }
+}
+
+/// `POST /execute` or `POST /{component}/execute` for a loaded component,
+/// with a declared length within the body limit. Anything else — chunked
+/// bodies, oversize bodies, unknown components, `/mock/execute` with its own
+/// request shape — is the router's.
+fn is_tool_call(state: &AppState, request: &Request<Incoming>) -> bool {
+    if request.method() != Method::POST {
+        return false;
+    }
+    let within_limit = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<usize>().ok())
+        .is_some_and(|length| length <= state.body_limit);
+    within_limit
+        && match target(request.uri().path()) {
+            Some(Target::Routed) => true,
+            Some(Target::Component(name)) => {
+                request.uri().path() != MOCK_EXECUTE && state.sandbox.has_component(name)
+            }
+            None => false,
+        }
+}
+
+enum Target<'a> {
+    /// `/execute`: routed by tool name.
+    Routed,
+    /// `/{component}/execute`.
+    Component(&'a str),
+}
+
+fn target(path: &str) -> Option<Target<'_>> {
+    if path == "/execute" {
+        return Some(Target::Routed);
+    }
+    let component = path.strip_prefix('/')?.strip_suffix("/execute")?;
+    (!component.is_empty() && !component.contains('/')).then_some(Target::Component(component))
+}
+
+async fn tool_call(state: &AppState, request: Request<Incoming>) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) => {
+            state.metrics.record_rejected("InvalidRequest");
+            return ApiError::InvalidRequest(format!("Invalid request: cannot read the body: {err}"))
+                .into_response();
+        }
+    };
+    let component = match target(parts.uri.path()) {
+        Some(Target::Component(name)) => Some(name),
+        _ => None,
+    };
+    routes::execute_body(state, component, &body).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_execute_paths_are_tool_calls() {
+        assert!(matches!(target("/execute"), Some(Target::Routed)));
+        assert!(matches!(target("/vfs/execute"), Some(Target::Component("vfs"))));
+        for path in ["/", "/vfs", "/vfs/execute/x", "/a/b/execute", "//execute", "/execute/", "/health"] {
+            assert!(target(path).is_none(), "{path}");
+        }
+    }
+}

@@ -25,12 +25,30 @@ fn main() {
         println!("cargo:rerun-if-changed={}", components.join(entry).display());
     }
 
+    // `vfs` is no_std and is built on its own: in one build, the other
+    // guests' std features would unify into its dependencies.
+    for packages in [&["weft-vfs"][..], &["weft-github", "weft-misbehave"]] {
+        build_guests(&components, &target_dir, packages);
+    }
+
+    let built = target_dir.join("wasm32-wasip2/release");
+    for (name, artifact) in GUESTS {
+        let from = built.join(format!("{artifact}.wasm"));
+        let to = out_dir.join(format!("{name}.wasm"));
+        std::fs::copy(&from, &to).unwrap_or_else(|err| panic!("copy {}: {err}", from.display()));
+    }
+}
+
+fn build_guests(components: &Path, target_dir: &Path, packages: &[&str]) {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
-        .current_dir(&components)
+        .current_dir(components)
         .args(["build", "--release", "--locked", "--target", "wasm32-wasip2", "--target-dir"])
-        .arg(&target_dir);
+        .arg(target_dir);
+    for package in packages {
+        command.args(["-p", package]);
+    }
     for var in [
         "RUSTFLAGS",
         "CARGO_ENCODED_RUSTFLAGS",
@@ -46,16 +64,9 @@ fn main() {
     let status = command.status().expect("cargo can be spawned to build the guest components");
     if !status.success() {
         panic!(
-            "building the guest components failed; is the wasm32-wasip2 target installed? \
+            "building the guest components {packages:?} failed; is the wasm32-wasip2 target installed? \
              (rustup target add wasm32-wasip2)"
         );
-    }
-
-    let built = target_dir.join("wasm32-wasip2/release");
-    for (name, artifact) in GUESTS {
-        let from = built.join(format!("{artifact}.wasm"));
-        let to = out_dir.join(format!("{name}.wasm"));
-        std::fs::copy(&from, &to).unwrap_or_else(|err| panic!("copy {}: {err}", from.display()));
     }
 }
 

@@ -1,5 +1,8 @@
 //! Argument extraction with messages that name the argument.
 
+use alloc::format;
+use alloc::string::String;
+
 use serde_json::{Map, Value};
 
 use crate::Failure;

@@ -1,5 +1,9 @@
 //! What `describe` answers: the tools in MCP form.
 
+use alloc::borrow::ToOwned;
+use alloc::vec;
+use alloc::vec::Vec;
+
 use crate::weft::tool::types::ToolDefinition;
 
 pub(crate) fn definitions() -> Vec<ToolDefinition> {

@@ -1,5 +1,9 @@
 //! Path normalisation against the session root, and the protected directories.
 
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use crate::Failure;
 use crate::weft::tool::config;
 use crate::weft::tool::types::ErrorType;

@@ -1,5 +1,12 @@
 //! The tools. Each returns the text the model reads, or a [`Failure`].
 
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use regex_automata::meta::Regex;
+
 use crate::args::{self, Args};
 use crate::path::SessionPath;
 use crate::weft::tool::session_store::{self, StoreError};
@@ -75,8 +82,17 @@ pub(crate) fn search_files(args: &Args) -> ToolResult {
         Some(given) => SessionPath::resolve(given)?,
         None => SessionPath::resolve("")?,
     };
-    let regex = regex_lite::Regex::new(pattern)
-        .map_err(|err| args::invalid(format!("Invalid regex pattern '{pattern}': {err}")))?;
+    // Unicode-aware like a model's grep: `.` is a character, `\w` and `(?i)`
+    // know non-ASCII letters.
+    let regex = Regex::new(pattern).map_err(|err| {
+        // The syntax error says what is wrong and where; the build
+        // error around it only says that parsing failed.
+        let reason = match err.syntax_error() {
+            Some(syntax) => syntax.to_string(),
+            None => err.to_string(),
+        };
+        args::invalid(format!("Invalid regex pattern '{pattern}': {reason}"))
+    })?;
     let mut lines = Vec::new();
     'files: for file in file_keys()?.into_iter().filter(|file| directory.contains(file)) {
         let path = SessionPath::resolve(&file)?;

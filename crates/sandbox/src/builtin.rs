@@ -27,3 +27,22 @@ pub mod testing {
     /// `echo` echoes.
     pub const MISBEHAVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/misbehave.wasm"));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The VFS is built without std so that a fresh instance links only
+    /// weft's interfaces: every WASI import would be one more function to
+    /// wire up per call. A dependency that brings std back fails this.
+    #[test]
+    fn vfs_imports_no_wasi() {
+        let engine = wasmtime::Engine::default();
+        let bytes = lookup("vfs").expect("vfs is built in");
+        let component = wasmtime::component::Component::new(&engine, bytes).expect("vfs compiles");
+        let imports: Vec<String> =
+            component.component_type().imports(&engine).map(|(name, _)| name.to_owned()).collect();
+        assert!(!imports.is_empty());
+        assert!(imports.iter().all(|name| name.starts_with("weft:tool/")), "{imports:?}");
+    }
+}

@@ -230,6 +230,26 @@ async fn search_files_reports_path_line_and_text() {
 }
 
 #[tokio::test]
+async fn search_files_is_unicode_aware() {
+    let sb = builtin().await;
+    call(&sb, "s", "write_file", json!({"file_path": "menu.txt", "content": "Café au lait\nTHÉ vert\n"}))
+        .await;
+    // `.` is one character, `\w` and `(?i)` know accented letters.
+    assert_ok(
+        &call(&sb, "s", "search_files", json!({"pattern": "^.{4} au"})).await,
+        "menu.txt:1: Café au lait",
+    );
+    assert_ok(&call(&sb, "s", "search_files", json!({"pattern": "(?i)thé"})).await, "menu.txt:2: THÉ vert");
+    assert_ok(&call(&sb, "s", "search_files", json!({"pattern": "^\\w{3} "})).await, "menu.txt:2: THÉ vert");
+    assert_ok(
+        &call(&sb, "s", "search_files", json!({"pattern": "[éÉ]"})).await,
+        "menu.txt:1: Café au lait\nmenu.txt:2: THÉ vert",
+    );
+    let bad = call(&sb, "s", "search_files", json!({"pattern": "a{2"})).await;
+    assert!(bad.result.contains("unclosed counted repetition"), "the reason is named: {}", bad.result);
+}
+
+#[tokio::test]
 async fn move_file_renames() {
     let sb = builtin().await;
     call(&sb, "s", "write_file", json!({"file_path": "old.txt", "content": "x"})).await;

@@ -215,3 +215,27 @@ fn import_needs_a_server() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--mcp"));
 }
+
+/// The status line of an MCP `initialize` sent to `addr` with `host` as `Host`.
+fn initialize_status(addr: &str, host: &str) -> String {
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "POST /mcp HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\naccept: application/json, text/event-stream\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    let mut reply = String::new();
+    BufReader::new(stream).read_line(&mut reply).expect("status line");
+    reply.trim().to_owned()
+}
+
+#[test]
+fn serve_accepts_the_mcp_hosts_it_is_told() {
+    let (_serve, addr) = common::weft_serve_with(1, &["--mcp-allowed-host", "weft.internal"]);
+    assert!(initialize_status(&addr, "weft.internal").contains(" 200 "), "allowed by the flag");
+    assert!(initialize_status(&addr, &addr).contains(" 200 "), "loopback still allowed");
+    let refused = initialize_status(&addr, "evil.example");
+    assert!(refused.contains(" 403 ") || refused.contains(" 400 "), "{refused}");
+}

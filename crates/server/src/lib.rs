@@ -31,7 +31,7 @@ mod workers;
 
 use std::sync::Arc;
 
-pub use mcp::{ERROR_TYPE_META_KEY, McpServeError, mcp_router, serve_mcp_stdio};
+pub use mcp::{ERROR_TYPE_META_KEY, McpServeError, mcp_router, mcp_router_allowing, serve_mcp_stdio};
 pub use metrics::Metrics;
 pub use routes::app;
 use weft_tools::InProcess;
@@ -56,6 +56,13 @@ impl AppState {
     pub fn new(sandbox: InProcess, body_limit: usize) -> Self {
         let mcp = mcp_router(Arc::new(sandbox.clone()));
         Self { sandbox, metrics: Arc::new(Metrics::new()), body_limit, mcp }
+    }
+
+    /// Lets `/mcp` also answer requests whose `Host` is one of `hosts`
+    /// (see [`mcp_router_allowing`]); loopback names are always accepted.
+    pub fn allow_mcp_hosts(mut self, hosts: &[String]) -> Self {
+        self.mcp = mcp_router_allowing(Arc::new(self.sandbox.clone()), hosts);
+        self
     }
 }
 

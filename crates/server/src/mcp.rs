@@ -31,12 +31,27 @@ pub const ERROR_TYPE_META_KEY: &str = "weft/error_type";
 
 /// Routes `POST`, `GET` and `DELETE /mcp`: the Streamable HTTP transport, with
 /// one backend session per MCP session. Only loopback `Host` headers are
-/// accepted (rmcp's DNS-rebinding guard).
+/// accepted (rmcp's DNS-rebinding guard); see [`mcp_router_allowing`].
 pub fn mcp_router(backend: Arc<dyn ToolBackend>) -> axum::Router {
+    mcp_router_allowing(backend, &[])
+}
+
+/// [`mcp_router`] that also accepts the `Host` names in `hosts` (`name` or
+/// `name:port`), for a service reached by a name rather than loopback.
+/// `"*"` accepts any `Host`: only behind a proxy that checks it.
+pub fn mcp_router_allowing(backend: Arc<dyn ToolBackend>, hosts: &[String]) -> axum::Router {
+    let mut config = StreamableHttpServerConfig::default();
+    if hosts.iter().any(|host| host == "*") {
+        config = config.disable_allowed_hosts();
+    } else {
+        let mut allowed = config.allowed_hosts.clone();
+        allowed.extend(hosts.iter().cloned());
+        config = config.with_allowed_hosts(allowed);
+    }
     let service = StreamableHttpService::new(
         move || Ok(McpSession::new(backend.clone())),
         Arc::new(LocalSessionManager::default()),
-        StreamableHttpServerConfig::default(),
+        config,
     );
     axum::Router::new().route_service("/mcp", service)
 }

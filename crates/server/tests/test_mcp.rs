@@ -143,3 +143,37 @@ async fn delete_ends_the_mcp_session_and_closes_its_sandbox_session() {
     let outcome = ToolBackend::execute(&backend.sandbox, &opened[0], &read).await;
     assert_eq!(outcome.error_type, Some(weft_protocol::ErrorType::FileNotFound), "{outcome:?}");
 }
+
+/// The status of an MCP `initialize` sent with `host` as its `Host` header.
+async fn initialize_status(router: axum::Router, host: &str) -> u16 {
+    use tower::ServiceExt;
+    let body = json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}
+    });
+    let request = axum::http::Request::post("/mcp")
+        .header("host", host)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(axum::body::Body::from(body.to_string()))
+        .expect("request");
+    router.oneshot(request).await.expect("infallible").status().as_u16()
+}
+
+#[tokio::test]
+async fn mcp_answers_loopback_hosts_and_the_ones_allowed() {
+    let sandbox: Arc<dyn ToolBackend> = Arc::new(Sandbox::new(Manifest::builtin()).await.expect("sandbox"));
+    let default = weft_server::mcp_router(sandbox.clone());
+    assert_eq!(initialize_status(default.clone(), "127.0.0.1:3000").await, 200);
+    let refused = initialize_status(default, "weft.internal:3000").await;
+    assert!((400..500).contains(&refused), "a non-loopback Host is refused by default: {refused}");
+
+    let allowing = weft_server::mcp_router_allowing(sandbox.clone(), &["weft.internal".to_owned()]);
+    assert_eq!(initialize_status(allowing.clone(), "weft.internal:3000").await, 200);
+    assert_eq!(initialize_status(allowing.clone(), "localhost:3000").await, 200);
+    let other = initialize_status(allowing, "evil.example:3000").await;
+    assert!((400..500).contains(&other), "{other}");
+
+    let any = weft_server::mcp_router_allowing(sandbox, &["*".to_owned()]);
+    assert_eq!(initialize_status(any, "evil.example:3000").await, 200);
+}

@@ -23,6 +23,16 @@ pub struct Args {
     /// defaults to the number of cores.
     #[arg(long, env = "WEFT_WORKERS")]
     pub workers: Option<usize>,
+    /// A `Host` name (or `name:port`) that `/mcp` accepts besides loopback
+    /// ones, for a service reached by name; repeatable, `*` accepts any.
+    /// (MCP clients are browsers' DNS-rebinding targets: keep the list short.)
+    #[arg(
+        long = "mcp-allowed-host",
+        value_name = "HOST",
+        env = "WEFT_MCP_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    pub mcp_allowed_hosts: Vec<String>,
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -34,7 +44,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         tracing::info!("key-value store {store}");
     }
     let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    let state = weft_server::AppState::new(sandbox, args.body_limit);
+    let state = weft_server::AppState::new(sandbox, args.body_limit).allow_mcp_hosts(&args.mcp_allowed_hosts);
     let server = weft_server::Workers::spawn(args.listen, workers, state)
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     tracing::info!("weft serve listening on http://{} ({workers} workers)", server.local_addr());

@@ -41,8 +41,14 @@ impl Drop for Reaped {
 
 /// `weft serve` with `workers` server threads on a free loopback port.
 pub fn weft_serve(workers: usize) -> (Reaped, String) {
+    weft_serve_with(workers, &[])
+}
+
+/// [`weft_serve`] with more command-line arguments.
+pub fn weft_serve_with(workers: usize, extra: &[&str]) -> (Reaped, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_weft"))
         .args(["serve", "--listen", "127.0.0.1:0", "--workers", &workers.to_string()])
+        .args(extra)
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -189,7 +189,7 @@ async fn execute(
         .is_ok_and(|object| object.contains_key("tool") || object.contains_key("session_id"));
     if spin_shape {
         let component = component.to_owned();
-        return crate::routes::execute(&state, Some(&component), Ok(body)).await;
+        return crate::routes::execute_body(&state, Some(&component), &body).await;
     }
     let call: ReferenceCall = body_json(&state, Ok(body))?;
     let started = Instant::now();

@@ -67,7 +67,7 @@ async fn execute_routed(
     execute(&state, None, body).await
 }
 
-pub(crate) async fn execute(
+async fn execute(
     state: &AppState,
     component: Option<&str>,
     body: Result<Bytes, BytesRejection>,

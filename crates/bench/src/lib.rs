@@ -8,6 +8,8 @@
 //! `read_file`, a read of a missing file) and the final answer.
 #![deny(missing_docs)]
 
+pub mod peers;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;

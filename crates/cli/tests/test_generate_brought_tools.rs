@@ -65,18 +65,18 @@ fn results(sample: &Value) -> Vec<(String, Value)> {
         .collect()
 }
 
+/// The names of the tools a sample offered the model, in order.
+fn offered(sample: &Value) -> Vec<&str> {
+    sample["tools"].as_array().expect("tools").iter().filter_map(|t| t["function"]["name"].as_str()).collect()
+}
+
 #[test]
 fn inline_custom_tools_are_served_by_the_mock_tier() {
     let dir = tempfile::tempdir().expect("tempdir");
     let output = generate(&config(dir.path(), CUSTOM));
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     for sample in samples(dir.path()) {
-        let offered: Vec<&str> = sample["tools"]
-            .as_array()
-            .expect("tools")
-            .iter()
-            .filter_map(|t| t["function"]["name"].as_str())
-            .collect();
+        let offered = offered(&sample);
         assert_eq!(offered, ["escalate_ticket"]);
         let (name, result) = &results(&sample)[0];
         assert_eq!(name, "escalate_ticket");
@@ -97,12 +97,7 @@ fn mcp_server_tools_are_imported_and_called() {
     let output = generate(&config(dir.path(), &tools));
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     for sample in samples(dir.path()) {
-        let offered: Vec<&str> = sample["tools"]
-            .as_array()
-            .expect("tools")
-            .iter()
-            .filter_map(|t| t["function"]["name"].as_str())
-            .collect();
+        let offered = offered(&sample);
         assert_eq!(offered, ["escalate_ticket", "echo", "get-sum"]);
         let echo = &sample["tools"][1]["function"];
         assert_eq!(echo["parameters"]["required"], serde_json::json!(["message"]), "the server's own schema");

@@ -1,43 +1,11 @@
 //! Shared helpers: the real MCP peers .ci/run installs, and `weft serve`.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-fn peer(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(path) => {
-            assert!(std::path::Path::new(&path).is_file(), "{var}={path} is not a file");
-            Some(path)
-        }
-        Err(_) => {
-            eprintln!("SKIPPED: {var} is unset; source .ci/mcp-peers.sh to run this test");
-            None
-        }
-    }
-}
-
-/// The CLI script of `@modelcontextprotocol/server-everything`.
-pub fn everything() -> Option<String> {
-    peer("WEFT_MCP_EVERYTHING")
-}
-
-/// A Python with the official `mcp` package.
-pub fn python() -> Option<String> {
-    peer("WEFT_MCP_PYTHON")
-}
-
-/// A child process killed and reaped when dropped.
-pub struct Reaped(pub Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+pub use weft_bench::peers::{Reaped, everything, everything_http, python};
 
 /// `weft serve` with `workers` server threads on a free loopback port.
 pub fn weft_serve(workers: usize) -> (Reaped, String) {
@@ -68,30 +36,4 @@ pub fn weft_serve_with(workers: usize, extra: &[&str]) -> (Reaped, String) {
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
     (child, addr)
-}
-
-/// server-everything in Streamable HTTP mode on a free port, once it accepts
-/// connections.
-pub fn everything_http(script: &str) -> (Reaped, String) {
-    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-    let mut child = Reaped(
-        Command::new("node")
-            .args([script, "streamableHttp"])
-            .env("PORT", port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("node starts"),
-    );
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    for _ in 0..400 {
-        if TcpStream::connect(addr).is_ok() {
-            return (child, format!("http://{addr}/mcp"));
-        }
-        if let Some(status) = child.0.try_wait().expect("wait") {
-            panic!("server-everything exited early: {status}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(25));
-    }
-    panic!("server-everything never listened on {addr}");
 }

@@ -9,8 +9,12 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const GUESTS: &[(&str, &str)] =
-    &[("vfs", "weft_vfs"), ("github", "weft_github"), ("misbehave", "weft_misbehave")];
+const GUESTS: &[(&str, &str)] = &[
+    ("vfs", "weft_vfs"),
+    ("github", "weft_github"),
+    ("misbehave", "weft_misbehave"),
+    ("misbehave-bare", "weft_misbehave_bare"),
+];
 
 fn main() {
     let manifest_dir =
@@ -25,9 +29,9 @@ fn main() {
         println!("cargo:rerun-if-changed={}", components.join(entry).display());
     }
 
-    // `vfs` is no_std and is built on its own: in one build, the other
-    // guests' std features would unify into its dependencies.
-    for packages in [&["weft-vfs"][..], &["weft-github", "weft-misbehave"]] {
+    // The no_std guests are built apart from the others: in one build, the
+    // std guests' features would unify into their dependencies.
+    for packages in [&["weft-vfs", "weft-misbehave-bare"][..], &["weft-github", "weft-misbehave"]] {
         build_guests(&components, &target_dir, packages);
     }
 

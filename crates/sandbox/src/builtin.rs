@@ -10,8 +10,10 @@ pub const BUILTIN_COMPONENTS: &[(&str, &[u8])] = &[
 /// Looks up a built-in component's bytes.
 pub(crate) fn lookup(name: &str) -> Option<&'static [u8]> {
     #[cfg(feature = "testing")]
-    if name == "misbehave" {
-        return Some(testing::MISBEHAVE);
+    match name {
+        "misbehave" => return Some(testing::MISBEHAVE),
+        "misbehave-bare" => return Some(testing::MISBEHAVE_BARE),
+        _ => {}
     }
     BUILTIN_COMPONENTS.iter().find(|(builtin, _)| *builtin == name).map(|(_, bytes)| *bytes)
 }
@@ -26,6 +28,10 @@ pub mod testing {
     /// `{"url"}` and reports the status and body or the host's refusal,
     /// `echo` echoes.
     pub const MISBEHAVE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/misbehave.wasm"));
+
+    /// `spin`, `hog`, `trap` and `echo` without std: it imports only weft's
+    /// interfaces, so the host calls it synchronously, as it calls the VFS.
+    pub const MISBEHAVE_BARE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/misbehave-bare.wasm"));
 }
 
 #[cfg(test)]

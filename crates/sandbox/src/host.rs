@@ -12,10 +12,13 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use crate::kv::{KvError, SharedStore};
 use crate::outbound::OutboundHttp;
 
+// The store and config imports answer from local state and are plain
+// calls; only outbound HTTP waits on the network. A component importing
+// nothing async runs without a fiber (see `component::Mode`).
 wasmtime::component::bindgen!({
     world: "tool",
     path: "../../wit",
-    imports: { default: async },
+    imports: { "weft:tool/outbound-http.send": async },
     exports: { default: async },
 });
 
@@ -110,29 +113,29 @@ fn store_error(err: KvError) -> StoreError {
 impl weft::tool::types::Host for CallState {}
 
 impl weft::tool::session_store::Host for CallState {
-    async fn get(&mut self, key: String) -> Result<Option<Vec<u8>>, StoreError> {
-        self.store()?.get(&self.session, &key).await.map_err(store_error)
+    fn get(&mut self, key: String) -> Result<Option<Vec<u8>>, StoreError> {
+        self.store()?.get(&self.session, &key).map_err(store_error)
     }
 
-    async fn set(&mut self, key: String, value: Vec<u8>) -> Result<(), StoreError> {
-        self.store()?.set(&self.session, &key, &value).await.map_err(store_error)
+    fn set(&mut self, key: String, value: Vec<u8>) -> Result<(), StoreError> {
+        self.store()?.set(&self.session, &key, &value).map_err(store_error)
     }
 
-    async fn delete(&mut self, key: String) -> Result<(), StoreError> {
-        self.store()?.delete(&self.session, &key).await.map(drop).map_err(store_error)
+    fn delete(&mut self, key: String) -> Result<(), StoreError> {
+        self.store()?.delete(&self.session, &key).map(drop).map_err(store_error)
     }
 
-    async fn exists(&mut self, key: String) -> Result<bool, StoreError> {
-        self.store()?.exists(&self.session, &key).await.map_err(store_error)
+    fn exists(&mut self, key: String) -> Result<bool, StoreError> {
+        self.store()?.exists(&self.session, &key).map_err(store_error)
     }
 
-    async fn list_keys(&mut self, prefix: String) -> Result<Vec<String>, StoreError> {
-        self.store()?.list_keys(&self.session, &prefix).await.map_err(store_error)
+    fn list_keys(&mut self, prefix: String) -> Result<Vec<String>, StoreError> {
+        self.store()?.list_keys(&self.session, &prefix).map_err(store_error)
     }
 }
 
 impl weft::tool::config::Host for CallState {
-    async fn get(&mut self, name: String) -> Option<String> {
+    fn get(&mut self, name: String) -> Option<String> {
         self.variables.get(&name).cloned()
     }
 }

@@ -6,8 +6,6 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-
 pub mod memory;
 pub mod redb;
 
@@ -27,22 +25,25 @@ pub enum KvError {
 }
 
 /// A key-value backend holding every session's keys.
-#[async_trait]
+///
+/// Backends are local (process memory, a file), so the methods are plain
+/// calls: a guest's store call then runs without an async context, which is
+/// what lets a component that imports nothing else run without a fiber.
 pub trait SessionStore: Send + Sync {
     /// One line saying what this is, for the start-up log (`redb file at x`).
     fn summary(&self) -> String;
     /// The value of `key` in `session`.
-    async fn get(&self, session: &str, key: &str) -> Result<Option<Vec<u8>>, KvError>;
+    fn get(&self, session: &str, key: &str) -> Result<Option<Vec<u8>>, KvError>;
     /// Sets `key` in `session`.
-    async fn set(&self, session: &str, key: &str, value: &[u8]) -> Result<(), KvError>;
+    fn set(&self, session: &str, key: &str, value: &[u8]) -> Result<(), KvError>;
     /// Removes `key`; whether it existed.
-    async fn delete(&self, session: &str, key: &str) -> Result<bool, KvError>;
+    fn delete(&self, session: &str, key: &str) -> Result<bool, KvError>;
     /// Whether `key` exists.
-    async fn exists(&self, session: &str, key: &str) -> Result<bool, KvError>;
+    fn exists(&self, session: &str, key: &str) -> Result<bool, KvError>;
     /// Keys of `session` starting with `prefix`, sorted.
-    async fn list_keys(&self, session: &str, prefix: &str) -> Result<Vec<String>, KvError>;
+    fn list_keys(&self, session: &str, prefix: &str) -> Result<Vec<String>, KvError>;
     /// Removes every key of `session`; how many there were.
-    async fn delete_session(&self, session: &str) -> Result<usize, KvError>;
+    fn delete_session(&self, session: &str) -> Result<usize, KvError>;
 }
 
 /// A shared handle to a backend.

@@ -220,7 +220,7 @@ impl Sandbox {
     pub async fn delete_session(&self, session: &str) -> usize {
         let mut deleted = 0;
         for (label, store) in &self.inner.stores {
-            match store.delete_session(session).await {
+            match store.delete_session(session) {
                 Ok(count) => deleted += count,
                 Err(err) => tracing::warn!(store = %label, "cannot delete session: {err}"),
             }

@@ -40,30 +40,30 @@ async fn redb_sessions_survive_a_restart() {
     assert_ok(&call(&sb, "kept", "read_file", json!({"file_path": "notes.md"})).await, "persisted");
 }
 
-async fn exercise(store: &dyn SessionStore) {
-    store.set("s1", "f:a", b"1").await.expect("set");
-    store.set("s1", "f:b", b"2").await.expect("set");
-    store.set("s1", "x:c", b"3").await.expect("set");
-    store.set("s2", "f:a", b"other").await.expect("set");
-    assert_eq!(store.get("s1", "f:a").await.expect("get"), Some(b"1".to_vec()));
-    assert_eq!(store.list_keys("s1", "f:").await.expect("list"), ["f:a", "f:b"]);
-    assert!(store.exists("s2", "f:a").await.expect("exists"));
-    assert!(store.delete("s1", "f:a").await.expect("delete"));
-    assert!(!store.delete("s1", "f:a").await.expect("delete again"));
-    assert_eq!(store.delete_session("s1").await.expect("drop"), 2);
-    assert_eq!(store.list_keys("s1", "").await.expect("list"), Vec::<String>::new());
-    assert_eq!(store.get("s2", "f:a").await.expect("get"), Some(b"other".to_vec()));
+fn exercise(store: &dyn SessionStore) {
+    store.set("s1", "f:a", b"1").expect("set");
+    store.set("s1", "f:b", b"2").expect("set");
+    store.set("s1", "x:c", b"3").expect("set");
+    store.set("s2", "f:a", b"other").expect("set");
+    assert_eq!(store.get("s1", "f:a").expect("get"), Some(b"1".to_vec()));
+    assert_eq!(store.list_keys("s1", "f:").expect("list"), ["f:a", "f:b"]);
+    assert!(store.exists("s2", "f:a").expect("exists"));
+    assert!(store.delete("s1", "f:a").expect("delete"));
+    assert!(!store.delete("s1", "f:a").expect("delete again"));
+    assert_eq!(store.delete_session("s1").expect("drop"), 2);
+    assert_eq!(store.list_keys("s1", "").expect("list"), Vec::<String>::new());
+    assert_eq!(store.get("s2", "f:a").expect("get"), Some(b"other".to_vec()));
     let too_big = vec![0u8; weft_sandbox::kv::MAX_VALUE_BYTES + 1];
-    assert!(store.set("s2", "big", &too_big).await.is_err());
+    assert!(store.set("s2", "big", &too_big).is_err());
 }
 
-#[tokio::test]
-async fn memory_backend_contract() {
-    exercise(&MemoryStore::new()).await;
+#[test]
+fn memory_backend_contract() {
+    exercise(&MemoryStore::new());
 }
 
-#[tokio::test]
-async fn redb_backend_contract() {
+#[test]
+fn redb_backend_contract() {
     let dir = tempfile::tempdir().expect("tempdir");
-    exercise(&RedbStore::open(&dir.path().join("kv.redb")).expect("opens")).await;
+    exercise(&RedbStore::open(&dir.path().join("kv.redb")).expect("opens"));
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{assert_err, assert_ok, call, misbehave};
+use common::{assert_err, assert_ok, call, misbehave, misbehave_bare};
 use serde_json::json;
 
 #[tokio::test]
@@ -28,6 +28,27 @@ async fn a_memory_bomb_ends_as_resource_exhausted() {
         "Tool 'hog' exceeded its memory limit of 16 MiB",
     );
     assert_ok(&call(&sb, "s", "echo", json!({})).await, "{}");
+}
+
+/// The same limits on the synchronous path (a guest importing no WASI runs
+/// without a fiber or a wall-clock timer): only the epoch deadline and the
+/// memory cap stand between it and the worker thread.
+#[tokio::test]
+async fn without_wasi_a_loop_a_bomb_and_a_trap_are_still_contained() {
+    let sb = misbehave_bare().await;
+    let started = Instant::now();
+    let outcome = call(&sb, "s", "spin", json!({})).await;
+    assert_err(&outcome, "Timeout", "Tool 'spin' timed out after 300 ms");
+    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+    assert_err(
+        &call(&sb, "s", "hog", json!({})).await,
+        "ResourceExhausted",
+        "Tool 'hog' exceeded its memory limit of 16 MiB",
+    );
+    let trapped = call(&sb, "s", "trap", json!({})).await;
+    assert_eq!(trapped.error_type.as_ref().map(|e| e.as_str()), Some("ComponentError"));
+    assert!(trapped.result.starts_with("Tool 'trap' crashed"), "{}", trapped.result);
+    assert_ok(&call(&sb, "s", "echo", json!({"still": "alive"})).await, r#"{"still":"alive"}"#);
 }
 
 #[tokio::test]

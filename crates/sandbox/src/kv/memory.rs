@@ -3,8 +3,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
 
-use async_trait::async_trait;
-
 use super::{KvError, SessionStore, check_size};
 
 /// The in-memory backend.
@@ -24,35 +22,34 @@ impl MemoryStore {
     }
 }
 
-#[async_trait]
 impl SessionStore for MemoryStore {
     fn summary(&self) -> String {
         "in-memory (sessions are lost at exit)".into()
     }
 
-    async fn get(&self, session: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+    fn get(&self, session: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         let sessions = self.sessions.read().map_err(|_| Self::poisoned())?;
         Ok(sessions.get(session).and_then(|keys| keys.get(key)).cloned())
     }
 
-    async fn set(&self, session: &str, key: &str, value: &[u8]) -> Result<(), KvError> {
+    fn set(&self, session: &str, key: &str, value: &[u8]) -> Result<(), KvError> {
         check_size(value)?;
         let mut sessions = self.sessions.write().map_err(|_| Self::poisoned())?;
         sessions.entry(session.to_owned()).or_default().insert(key.to_owned(), value.to_vec());
         Ok(())
     }
 
-    async fn delete(&self, session: &str, key: &str) -> Result<bool, KvError> {
+    fn delete(&self, session: &str, key: &str) -> Result<bool, KvError> {
         let mut sessions = self.sessions.write().map_err(|_| Self::poisoned())?;
         Ok(sessions.get_mut(session).is_some_and(|keys| keys.remove(key).is_some()))
     }
 
-    async fn exists(&self, session: &str, key: &str) -> Result<bool, KvError> {
+    fn exists(&self, session: &str, key: &str) -> Result<bool, KvError> {
         let sessions = self.sessions.read().map_err(|_| Self::poisoned())?;
         Ok(sessions.get(session).is_some_and(|keys| keys.contains_key(key)))
     }
 
-    async fn list_keys(&self, session: &str, prefix: &str) -> Result<Vec<String>, KvError> {
+    fn list_keys(&self, session: &str, prefix: &str) -> Result<Vec<String>, KvError> {
         let sessions = self.sessions.read().map_err(|_| Self::poisoned())?;
         Ok(sessions
             .get(session)
@@ -65,7 +62,7 @@ impl SessionStore for MemoryStore {
             .unwrap_or_default())
     }
 
-    async fn delete_session(&self, session: &str) -> Result<usize, KvError> {
+    fn delete_session(&self, session: &str) -> Result<usize, KvError> {
         let mut sessions = self.sessions.write().map_err(|_| Self::poisoned())?;
         Ok(sessions.remove(session).map_or(0, |keys| keys.len()))
     }

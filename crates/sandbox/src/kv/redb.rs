@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use async_trait::async_trait;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::{KvError, SessionStore, check_size};
@@ -81,17 +80,16 @@ impl RedbStore {
     }
 }
 
-#[async_trait]
 impl SessionStore for RedbStore {
     fn summary(&self) -> String {
         format!("redb file at {}", self.path.display())
     }
 
-    async fn get(&self, session: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+    fn get(&self, session: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         self.read(|table| Ok(table.get((session, key)).map_err(backend)?.map(|value| value.value().to_vec())))
     }
 
-    async fn set(&self, session: &str, key: &str, value: &[u8]) -> Result<(), KvError> {
+    fn set(&self, session: &str, key: &str, value: &[u8]) -> Result<(), KvError> {
         check_size(value)?;
         self.write(|table| {
             table.insert((session, key), value).map_err(backend)?;
@@ -99,19 +97,19 @@ impl SessionStore for RedbStore {
         })
     }
 
-    async fn delete(&self, session: &str, key: &str) -> Result<bool, KvError> {
+    fn delete(&self, session: &str, key: &str) -> Result<bool, KvError> {
         self.write(|table| Ok(table.remove((session, key)).map_err(backend)?.is_some()))
     }
 
-    async fn exists(&self, session: &str, key: &str) -> Result<bool, KvError> {
+    fn exists(&self, session: &str, key: &str) -> Result<bool, KvError> {
         self.read(|table| Ok(table.get((session, key)).map_err(backend)?.is_some()))
     }
 
-    async fn list_keys(&self, session: &str, prefix: &str) -> Result<Vec<String>, KvError> {
+    fn list_keys(&self, session: &str, prefix: &str) -> Result<Vec<String>, KvError> {
         self.read(|table| Self::session_keys(table, session, prefix))
     }
 
-    async fn delete_session(&self, session: &str) -> Result<usize, KvError> {
+    fn delete_session(&self, session: &str) -> Result<usize, KvError> {
         self.write(|table| {
             let keys = Self::session_keys(&*table, session, "")?;
             for key in &keys {

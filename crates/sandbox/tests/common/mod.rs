@@ -35,6 +35,19 @@ pub async fn misbehave() -> Sandbox {
     .await
 }
 
+/// The misbehaving guest without std, which the host calls synchronously.
+pub async fn misbehave_bare() -> Sandbox {
+    from_toml(
+        r#"
+        [component.bare]
+        source = "builtin:misbehave-bare"
+        timeout_ms = 300
+        memory_limit_mib = 16
+        "#,
+    )
+    .await
+}
+
 pub async fn call(sandbox: &Sandbox, session: &str, tool: &str, args: serde_json::Value) -> ToolOutcome {
     sandbox.execute(session, tool, &args.to_string()).await
 }

@@ -131,10 +131,10 @@ impl MockTier {
     /// A tier persisted in `store`, with the tools stored there loaded back.
     /// A stored record that no longer parses is skipped with a warning.
     pub async fn open(store: SharedStore) -> Result<Self, MockError> {
-        let keys = store.list_keys(MOCK_NAMESPACE, KEY_PREFIX).await.map_err(store_error)?;
+        let keys = store.list_keys(MOCK_NAMESPACE, KEY_PREFIX).map_err(store_error)?;
         let mut tools = BTreeMap::new();
         for key in keys {
-            let Some(bytes) = store.get(MOCK_NAMESPACE, &key).await.map_err(store_error)? else { continue };
+            let Some(bytes) = store.get(MOCK_NAMESPACE, &key).map_err(store_error)? else { continue };
             let compiled = serde_json::from_slice::<MockToolRecord>(&bytes)
                 .map_err(|err| MockError::InvalidSchema(err.to_string()))
                 .and_then(MockTool::compile);
@@ -203,7 +203,7 @@ impl MockTier {
             Err(_) => return Err(poisoned()),
         };
         if let Some(store) = &self.store {
-            store.delete_session(MOCK_NAMESPACE).await.map_err(store_error)?;
+            store.delete_session(MOCK_NAMESPACE).map_err(store_error)?;
         }
         Ok(removed)
     }
@@ -248,7 +248,7 @@ impl MockTier {
         if let Some(store) = &self.store {
             let bytes = serde_json::to_vec(&tool.record).map_err(|err| MockError::Store(err.to_string()))?;
             let key = format!("{KEY_PREFIX}{}", tool.record.definition.name);
-            store.set(MOCK_NAMESPACE, &key, &bytes).await.map_err(store_error)?;
+            store.set(MOCK_NAMESPACE, &key, &bytes).map_err(store_error)?;
         }
         let mut tools = self.tools.write().map_err(|_| poisoned())?;
         tools.insert(tool.record.definition.name.clone(), Arc::new(tool));

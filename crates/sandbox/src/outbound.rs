@@ -1,10 +1,14 @@
 //! Outbound HTTP for guests (`weft:tool/outbound-http`): one client per
 //! component, every request checked against the component's
 //! `allowed_outbound_hosts`, with connect / first-byte / between-bytes
-//! timeouts and a response-size cap. Redirects are never followed.
+//! timeouts and a response-size cap. Redirects are never followed. A request
+//! allowed only by a wildcard entry reaches public addresses only (see
+//! [`network`]).
 
 mod hosts;
+mod network;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Url;
@@ -20,8 +24,15 @@ pub(crate) struct OutboundHttp {
     component: String,
     allowed: Vec<HostPattern>,
     /// `None` when the component has no grant: nothing can be sent.
-    client: Option<reqwest::Client>,
+    client: Option<Clients>,
     limits: HttpLimits,
+}
+
+struct Clients {
+    /// For hosts an entry names exactly: resolved as the system resolves them.
+    named: reqwest::Client,
+    /// For hosts only a wildcard entry allows: public addresses only.
+    public: reqwest::Client,
 }
 
 impl OutboundHttp {
@@ -33,12 +44,18 @@ impl OutboundHttp {
             false => {
                 // reqwest is built without a bundled crypto provider; ring is ours.
                 let _ = rustls::crypto::ring::default_provider().install_default();
-                let client = reqwest::Client::builder()
-                    .connect_timeout(Duration::from_millis(limits.connect_timeout_ms))
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()
-                    .map_err(|err| format!("cannot build an HTTP client: {err}"))?;
-                Some(client)
+                let builder = || {
+                    reqwest::Client::builder()
+                        .connect_timeout(Duration::from_millis(limits.connect_timeout_ms))
+                        .redirect(reqwest::redirect::Policy::none())
+                };
+                let built = |builder: reqwest::ClientBuilder| {
+                    builder.build().map_err(|err| format!("cannot build an HTTP client: {err}"))
+                };
+                Some(Clients {
+                    named: built(builder())?,
+                    public: built(builder().dns_resolver(Arc::new(network::PublicOnly)))?,
+                })
             }
         };
         Ok(Self { component: component.to_owned(), allowed, client, limits })
@@ -49,8 +66,15 @@ impl OutboundHttp {
         let url = Url::parse(&request.url)
             .map_err(|err| HttpError::InvalidRequest(format!("invalid URL: {err}")))?;
         let origin = Origin::of(&url).map_err(HttpError::InvalidRequest)?;
+        let matching = || self.allowed.iter().filter(|pattern| pattern.allows(&origin));
         let client = match &self.client {
-            Some(client) if self.allowed.iter().any(|pattern| pattern.allows(&origin)) => client,
+            Some(clients) if matching().any(HostPattern::names_host) => &clients.named,
+            Some(clients) if matching().next().is_some() => {
+                if origin.ip().is_some_and(|ip| !network::is_public(ip)) {
+                    return Err(self.refuse_private(&origin));
+                }
+                &clients.public
+            }
             _ => {
                 // The origin only: a path or query may carry a secret.
                 tracing::warn!(component = %self.component, destination = %origin, "outbound request refused: not in allowed_outbound_hosts");
@@ -73,10 +97,19 @@ impl OutboundHttp {
                     first_byte.as_millis()
                 )));
             }
+            Ok(Err(err)) if resolved_private(&err) => return Err(self.refuse_private(&origin)),
             Ok(Err(err)) => return Err(transport_error(&origin, err)),
             Ok(Ok(response)) => response,
         };
         self.read(&origin, response).await
+    }
+
+    fn refuse_private(&self, origin: &Origin) -> HttpError {
+        tracing::warn!(component = %self.component, destination = %origin, "outbound request refused: a private address, allowed only by a wildcard entry");
+        HttpError::NotAllowed(format!(
+            "Requests to {origin} are not allowed for this component: it is a private address, \
+             reachable only through an allowed_outbound_hosts entry that names it"
+        ))
     }
 
     async fn read(
@@ -133,6 +166,18 @@ fn header_map(headers: Vec<(String, String)>) -> Result<HeaderMap, HttpError> {
         map.append(header, value);
     }
     Ok(map)
+}
+
+/// Whether the request failed because its host resolved only to private addresses.
+fn resolved_private(err: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if cause.is::<network::PrivateOnly>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// reqwest's error and its causes, without the URL (which may carry a secret).

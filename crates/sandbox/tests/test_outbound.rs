@@ -150,6 +150,36 @@ async fn without_a_grant_no_connection_is_ever_opened() {
     assert_eq!(hits.load(Ordering::SeqCst), 0);
 }
 
+/// A wildcard grant reaches the public internet only: loopback (by address
+/// or by a name resolving there) needs an entry naming that host. The
+/// upstream is on loopback, so each refusal is also checked to have sent
+/// nothing.
+#[tokio::test]
+async fn a_wildcard_grant_does_not_reach_private_addresses() {
+    let (url, hits) = upstream().await;
+    let port = url.rsplit(':').next().expect("port");
+    let refused = |origin: String| {
+        format!(
+            "NotAllowed: Requests to {origin} are not allowed for this component: it is a private \
+             address, reachable only through an allowed_outbound_hosts entry that names it"
+        )
+    };
+    let wildcard = guest(&format!("\"http://*:{port}\"")).await;
+    for host in ["127.0.0.1", "localhost", "[::1]"] {
+        assert_eq!(
+            http_get(&wildcard, &format!("http://{host}:{port}/ok")).await,
+            refused(format!("http://{host}:{port}"))
+        );
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "a refused request reached the server");
+
+    // Naming the host is the operator vouching for it.
+    let named = guest(&format!("\"http://localhost:{port}\", \"http://127.0.0.1:*\"")).await;
+    assert_eq!(http_get(&named, &format!("http://localhost:{port}/ok")).await, "200: fine");
+    assert_eq!(http_get(&named, &format!("{url}/ok")).await, "200: fine");
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+}
+
 #[tokio::test]
 async fn responses_over_the_cap_are_refused_whether_announced_or_streamed() {
     let (url, _) = upstream().await;

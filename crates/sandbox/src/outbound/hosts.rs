@@ -57,6 +57,11 @@ impl Origin {
         let port = url.port_or_known_default().ok_or("the URL has no port")?;
         Ok(Self { scheme: scheme.to_owned(), host: host.to_ascii_lowercase(), port })
     }
+
+    /// The host as an IP address, when it is one (`[::1]` included).
+    pub(crate) fn ip(&self) -> Option<std::net::IpAddr> {
+        self.host.trim_start_matches('[').trim_end_matches(']').parse().ok()
+    }
 }
 
 impl HostPattern {
@@ -87,6 +92,12 @@ impl HostPattern {
             _ => HostMatch::Exact(host),
         };
         Ok(Self { scheme, host, port })
+    }
+
+    /// Whether the pattern names one host (no `*`): the operator vouches for
+    /// wherever that name leads, private addresses included.
+    pub(crate) fn names_host(&self) -> bool {
+        matches!(self.host, HostMatch::Exact(_))
     }
 
     /// Whether a request to `origin` is allowed by this pattern.

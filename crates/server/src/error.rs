@@ -1,7 +1,7 @@
 //! Error answers: the Spin envelope plus an `error` key, which DeepFabric's
 //! client reads from non-200 replies.
 
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// A request the service will not serve.
@@ -47,8 +47,9 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// The status and the JSON body.
+    pub(crate) fn to_json(&self) -> (StatusCode, Vec<u8>) {
         let message = self.to_string();
         let body = serde_json::json!({
             "success": false,
@@ -56,6 +57,13 @@ impl IntoResponse for ApiError {
             "error": message,
             "error_type": self.error_type(),
         });
-        (self.status(), axum::Json(body)).into_response()
+        (self.status(), body.to_string().into_bytes())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = self.to_json();
+        (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
     }
 }

@@ -1,11 +1,15 @@
-//! The HTTP/1.1 front door: hyper connections, each request either taken by
-//! the hot path (a tool call) or handed to the axum router.
+//! The HTTP/1.1 front door. A connection starts in [`wire`], which answers
+//! plain tool calls itself; at its first other request it becomes a hyper
+//! connection, where each request is either taken by the hot path (a tool
+//! call) or handed to the axum router.
 //!
 //! A tool call is the one request a client sends thousands of times a
 //! second; it goes straight from the connection to the sandbox. Everything
 //! else (health, sessions, mock tier, MCP, errors) goes through the router,
-//! which also answers any call the hot path declines, so both give the same
-//! answers: the hot path only skips routing work, never a check.
+//! which also answers any call the fast paths decline, so all give the same
+//! answers: they only skip routing work, never a check.
+
+mod wire;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -20,7 +24,6 @@ use axum::http::{Method, Request, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tower::ServiceExt;
 
@@ -40,6 +43,9 @@ pub(crate) async fn serve(
     // another worker writes.
     let front = Front { router: routes::app(state.clone()), state: Arc::new(state) };
     let graceful = GracefulShutdown::new();
+    // Tells connections still in `wire` to close once idle; `closed()` then
+    // says when the last of them has.
+    let (stopping, stop) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let stream = tokio::select! {
@@ -56,17 +62,12 @@ pub(crate) async fn serve(
         };
         // One reply per request: never hold it back waiting for more.
         let _ = stream.set_nodelay(true);
-        let connection =
-            hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), front.clone());
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::debug!("connection ended: {err}");
-            }
-        });
+        tokio::spawn(wire::connection(stream, front.clone(), graceful.watcher(), stop.clone()));
     }
     drop(listener);
-    graceful.shutdown().await;
+    drop(stop);
+    let _ = stopping.send(true);
+    tokio::join!(stopping.closed(), graceful.shutdown());
     Ok(())
 }
 

@@ -83,6 +83,29 @@ pub(crate) async fn execute_body(
     component: Option<&str>,
     body: &[u8],
 ) -> Result<Response, ApiError> {
+    call(state, component, body).await.map(|outcome| json_response(StatusCode::OK, &outcome))
+}
+
+/// [`execute_body`]'s answer as the status and JSON bytes to send, for the
+/// connections that write their own responses (`front::wire`).
+pub(crate) async fn execute_json(
+    state: &AppState,
+    component: Option<&str>,
+    body: &[u8],
+) -> (StatusCode, Vec<u8>) {
+    match call(state, component, body).await {
+        Ok(outcome) => match serde_json::to_vec(&outcome) {
+            Ok(bytes) => (StatusCode::OK, bytes),
+            Err(err) => {
+                tracing::error!("cannot serialise a response: {err}");
+                (StatusCode::INTERNAL_SERVER_ERROR, Vec::new())
+            }
+        },
+        Err(err) => err.to_json(),
+    }
+}
+
+async fn call(state: &AppState, component: Option<&str>, body: &[u8]) -> Result<ToolOutcome, ApiError> {
     let request: ExecuteRequest<'_> = serde_json::from_slice(body).map_err(|err| {
         state.metrics.record_rejected("InvalidRequest");
         ApiError::InvalidRequest(format!("Invalid request: {err}"))
@@ -109,7 +132,7 @@ pub(crate) async fn execute_body(
         _ => request.tool.as_str(),
     };
     state.metrics.record_call(routed_to, tool_label, outcome.label(), started.elapsed());
-    Ok(json_response(StatusCode::OK, &outcome))
+    Ok(outcome)
 }
 
 fn unknown_tool(tool: &str) -> ToolOutcome {

@@ -8,8 +8,9 @@
 //! fixed set of headers. At the first request that is anything else
 //! (another route, a chunked body, a malformed head, HTTP/1.0, ...), the
 //! connection and the bytes already read go to hyper and the router for
-//! good. Measured: ~2.5 µs less server CPU per request than hyper's
-//! request/response machinery, on a path served ~40,000 times a second.
+//! good. Measured under wrk against hyper's request/response machinery:
+//! ~5 µs less server CPU per call (33.6 → 28.8 µs, sandbox included) and
+//! ~13% more calls per second.
 
 use std::io;
 use std::ops::Range;

@@ -200,26 +200,6 @@ fn convert_outcome(outcome: WitOutcome) -> ToolOutcome {
     }
 }
 
-#[cfg(all(test, feature = "testing"))]
-mod tests {
-    use super::*;
-
-    fn mode(name: &str) -> Mode {
-        let engine = Engine::default();
-        let bytes = crate::builtin::lookup(name).expect("built in");
-        Mode::of(&engine, &Component::new(&engine, bytes).expect("compiles")).expect("exports")
-    }
-
-    #[test]
-    fn guests_importing_only_weft_interfaces_run_synchronously() {
-        assert!(matches!(mode("vfs"), Mode::Sync { .. }));
-        assert!(matches!(mode("misbehave-bare"), Mode::Sync { .. }));
-        // std brings WASI imports; github imports outbound HTTP.
-        assert!(matches!(mode("misbehave"), Mode::Async));
-        assert!(matches!(mode("github"), Mode::Async));
-    }
-}
-
 fn convert_definition(component: &str, def: WitToolDefinition) -> wasmtime::Result<ToolDefinition> {
     let input_schema = serde_json::from_str(&def.input_schema).map_err(|err| {
         wasmtime::format_err!(
@@ -244,4 +224,24 @@ fn convert_definition(component: &str, def: WitToolDefinition) -> wasmtime::Resu
         output_schema: None,
         annotations,
     })
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use super::*;
+
+    fn mode(name: &str) -> Mode {
+        let engine = Engine::default();
+        let bytes = crate::builtin::lookup(name).expect("built in");
+        Mode::of(&engine, &Component::new(&engine, bytes).expect("compiles")).expect("exports")
+    }
+
+    #[test]
+    fn guests_importing_only_weft_interfaces_run_synchronously() {
+        assert!(matches!(mode("vfs"), Mode::Sync { .. }));
+        assert!(matches!(mode("misbehave-bare"), Mode::Sync { .. }));
+        // std brings WASI imports; github imports outbound HTTP.
+        assert!(matches!(mode("misbehave"), Mode::Async));
+        assert!(matches!(mode("github"), Mode::Async));
+    }
 }

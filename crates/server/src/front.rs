@@ -107,14 +107,17 @@ fn is_tool_call(state: &AppState, request: &Request<Incoming>) -> bool {
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok()?.parse::<usize>().ok())
         .is_some_and(|length| length <= state.body_limit);
-    within_limit
-        && match target(request.uri().path()) {
-            Some(Target::Routed) => true,
-            Some(Target::Component(name)) => {
-                request.uri().path() != MOCK_EXECUTE && state.sandbox.has_component(name)
-            }
-            None => false,
-        }
+    within_limit && tool_target(state, request.uri().path()).is_some()
+}
+
+/// The tool call `path` names, when the sandbox answers it: `/execute`, or
+/// `/{component}/execute` for a loaded component (not `/mock/execute`,
+/// whose body has its own shape).
+fn tool_target<'a>(state: &AppState, path: &'a str) -> Option<Target<'a>> {
+    match target(path)? {
+        Target::Component(name) if path == MOCK_EXECUTE || !state.sandbox.has_component(name) => None,
+        served => Some(served),
+    }
 }
 
 enum Target<'a> {

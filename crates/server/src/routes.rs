@@ -94,13 +94,8 @@ pub(crate) async fn execute_json(
     body: &[u8],
 ) -> (StatusCode, Vec<u8>) {
     match call(state, component, body).await {
-        Ok(outcome) => match serde_json::to_vec(&outcome) {
-            Ok(bytes) => (StatusCode::OK, bytes),
-            Err(err) => {
-                tracing::error!("cannot serialise a response: {err}");
-                (StatusCode::INTERNAL_SERVER_ERROR, Vec::new())
-            }
-        },
+        Ok(outcome) => json_bytes(&outcome)
+            .map_or((StatusCode::INTERNAL_SERVER_ERROR, Vec::new()), |bytes| (StatusCode::OK, bytes)),
         Err(err) => err.to_json(),
     }
 }
@@ -235,11 +230,13 @@ pub(crate) fn require_component(state: &AppState, component: &str) -> Result<(),
 }
 
 pub(crate) fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
-        Err(err) => {
-            tracing::error!("cannot serialise a response: {err}");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+    match json_bytes(body) {
+        Some(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+/// `body` as JSON; a failure (a bug, never the client's doing) is logged.
+fn json_bytes(body: &impl serde::Serialize) -> Option<Vec<u8>> {
+    serde_json::to_vec(body).map_err(|err| tracing::error!("cannot serialise a response: {err}")).ok()
 }

@@ -25,9 +25,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 
-use super::{Front, Target, target};
+use super::{Front, Target, tool_target};
 use crate::AppState;
-use crate::mock_routes::MOCK_EXECUTE;
 use crate::routes;
 
 /// A head larger than this is not a plain tool call: hyper takes it (and
@@ -70,11 +69,8 @@ pub(super) async fn connection(
             }
         }
         let request = buf.split_to(call.head_len + call.body_len).freeze();
-        let component =
-            std::str::from_utf8(&request[call.path.clone()]).ok().and_then(|path| match target(path) {
-                Some(Target::Component(name)) => Some(name),
-                _ => None,
-            });
+        // The range was cut from a `&str`: it is UTF-8.
+        let component = call.component.and_then(|name| std::str::from_utf8(&request[name]).ok());
         let (status, json) = routes::execute_json(&front.state, component, &request[call.head_len..]).await;
         out.clear();
         write_response(&mut out, status, &json, call.close);
@@ -100,8 +96,9 @@ async fn handoff(stream: TcpStream, read: Bytes, front: Front, watcher: Watcher)
 struct Call {
     head_len: usize,
     body_len: usize,
-    /// Where the request path is in the buffer.
-    path: Range<usize>,
+    /// Where the component's name is in the buffer; `None` for `/execute`
+    /// (routed by tool name).
+    component: Option<Range<usize>>,
     /// The client sent `Connection: close`.
     close: bool,
 }
@@ -126,14 +123,14 @@ fn parse(buf: &[u8], state: &AppState) -> Parsed {
     let (Some("POST"), Some(1), Some(path)) = (request.method, request.version, request.path) else {
         return Parsed::Other;
     };
-    let served = match target(path) {
-        Some(Target::Routed) => true,
-        Some(Target::Component(name)) => path != MOCK_EXECUTE && state.sandbox.has_component(name),
-        None => false,
+    let component = match tool_target(state, path) {
+        Some(Target::Routed) => None,
+        Some(Target::Component(name)) => {
+            let start = name.as_ptr() as usize - buf.as_ptr() as usize;
+            Some(start..start + name.len())
+        }
+        None => return Parsed::Other,
     };
-    if !served {
-        return Parsed::Other;
-    }
     let mut body_len = None;
     let mut close = false;
     for header in request.headers.iter() {
@@ -160,8 +157,7 @@ fn parse(buf: &[u8], state: &AppState) -> Parsed {
         }
     }
     let Some(body_len) = body_len else { return Parsed::Other };
-    let start = path.as_ptr() as usize - buf.as_ptr() as usize;
-    Parsed::Call(Call { head_len, body_len, path: start..start + path.len(), close })
+    Parsed::Call(Call { head_len, body_len, component, close })
 }
 
 /// `1*DIGIT`, nothing else.

@@ -6,14 +6,17 @@
 //! `tools/list` (following `nextCursor`), converts the tools into
 //! [`ToolDefinition`]s and shuts the connection down: an HTTP session is
 //! ended with `DELETE`, a spawned server has its stdin closed and is
-//! signalled, then killed, if it does not exit.
+//! signalled, then killed, if it does not exit. What a spawned server writes
+//! to stderr is logged at debug level (values of its environment masked), and
+//! its last lines are quoted in the error when an import fails.
 //!
 //! The rmcp client also speaks the 2026-07-28 revision (`server/discover`,
 //! no handshake); this importer deliberately uses the handshake lifecycle so
 //! that servers on 2025-06-18 and 2025-11-25 work unchanged.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::process::Stdio;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use reqwest::header::{HeaderName, HeaderValue};
@@ -21,6 +24,8 @@ use rmcp::ServiceExt;
 use rmcp::service::{RoleClient, RunningService};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::ChildStderr;
 use weft_protocol::ToolDefinition;
 
 /// How long an import may take, handshake to last page, unless told otherwise.
@@ -165,21 +170,28 @@ pub async fn list_mcp_tools_with_timeout(
 }
 
 async fn import(source: &McpSource, server: &str) -> Result<Vec<ToolDefinition>, McpImportError> {
-    let mut client = connect(source, server).await?;
+    let stderr = StderrTail::default();
+    let mut client = connect(source, server, &stderr).await?;
     let listed = client.list_all_tools().await;
     // End the session (HTTP DELETE / child shutdown) before reporting.
     if let Err(err) = client.close().await {
         tracing::warn!(server, error = %err, "MCP client task ended abnormally");
     }
-    let tools =
-        listed.map_err(|err| McpImportError::List { server: server.to_owned(), reason: err.to_string() })?;
+    let tools = listed.map_err(|err| McpImportError::List {
+        server: server.to_owned(),
+        reason: stderr.explain(err.to_string()),
+    })?;
     tools.into_iter().map(|tool| convert(server, tool)).collect()
 }
 
-async fn connect(source: &McpSource, server: &str) -> Result<RunningService<RoleClient, ()>, McpImportError> {
+async fn connect(
+    source: &McpSource,
+    server: &str,
+    stderr: &StderrTail,
+) -> Result<RunningService<RoleClient, ()>, McpImportError> {
     let initialize_error = |err: rmcp::service::ClientInitializeError| McpImportError::Initialize {
         server: server.to_owned(),
-        reason: err.to_string(),
+        reason: stderr.explain(err.to_string()),
     };
     match source {
         McpSource::Url { url, headers } => {
@@ -193,13 +205,83 @@ async fn connect(source: &McpSource, server: &str) -> Result<RunningService<Role
         McpSource::Command { program, args, env } => {
             let mut command = tokio::process::Command::new(program);
             command.args(args).envs(env).kill_on_drop(true);
-            let (transport, _) = TokioChildProcess::builder(command)
-                .stderr(Stdio::inherit())
+            let (transport, child_stderr) = TokioChildProcess::builder(command)
+                .stderr(Stdio::piped())
                 .spawn()
                 .map_err(|source| McpImportError::Spawn { program: program.clone(), source })?;
-            ().serve(transport).await.map_err(initialize_error)
+            if let Some(child_stderr) = child_stderr {
+                stderr.follow(child_stderr, server, env.values());
+            }
+            let served = ().serve(transport).await;
+            // A server that dies during the handshake has usually said why on
+            // stderr; give the reader the moment it takes to arrive.
+            if served.is_err() {
+                stderr.settle().await;
+            }
+            served.map_err(initialize_error)
         }
     }
+}
+
+/// The last lines a spawned server wrote to stderr, kept to explain a failed
+/// import. Each line is also logged at debug level. Values of the server's
+/// environment (often tokens) are masked before a line is kept or logged.
+#[derive(Clone, Default)]
+struct StderrTail {
+    lines: Arc<Mutex<VecDeque<String>>>,
+    reader: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
+}
+
+impl StderrTail {
+    /// Lines kept for an error message.
+    const KEEP: usize = 12;
+    /// Characters kept of one line.
+    const WIDTH: usize = 300;
+
+    fn follow<'a>(&self, stderr: ChildStderr, server: &str, secrets: impl Iterator<Item = &'a String>) {
+        // Short values would mask ordinary words; anything worth hiding is longer.
+        let secrets: Vec<String> = secrets.filter(|value| value.len() >= 6).cloned().collect();
+        let lines = Arc::clone(&self.lines);
+        let server = server.to_owned();
+        let task = tokio::spawn(async move {
+            let mut reader = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                let line = mask(&line, &secrets);
+                tracing::debug!(server, "stderr: {line}");
+                let mut kept = lines.lock().unwrap_or_else(PoisonError::into_inner);
+                if kept.len() == Self::KEEP {
+                    kept.pop_front();
+                }
+                kept.push_back(line.chars().take(Self::WIDTH).collect());
+            }
+        });
+        *self.reader.lock().unwrap_or_else(PoisonError::into_inner) = Some(task);
+    }
+
+    /// Waits briefly for the reader to drain what a dying server wrote.
+    async fn settle(&self) {
+        let task = self.reader.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(task) = task {
+            let _ = tokio::time::timeout(Duration::from_millis(500), task).await;
+        }
+    }
+
+    /// `reason`, followed by what the server last wrote to stderr, if anything.
+    fn explain(&self, reason: String) -> String {
+        let kept = self.lines.lock().unwrap_or_else(PoisonError::into_inner);
+        let said: Vec<&str> =
+            kept.iter().map(String::as_str).filter(|line| !line.trim().is_empty()).collect();
+        if said.is_empty() {
+            reason
+        } else {
+            format!("{reason}; its stderr ended with:\n  {}", said.join("\n  "))
+        }
+    }
+}
+
+/// `line` with every secret replaced by `***`.
+fn mask(line: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(line.to_owned(), |line, secret| line.replace(secret.as_str(), "***"))
 }
 
 fn header_map(

@@ -143,3 +143,20 @@ async fn header_values_stay_out_of_errors() {
     assert!(matches!(err, McpImportError::InvalidHeader { .. }), "{err:?}");
     assert!(!format!("{err} {err:?}").contains("sekrit"));
 }
+
+#[tokio::test]
+async fn a_server_that_dies_is_explained_by_its_stderr_with_secrets_masked() {
+    // Fails the way real servers do: a message on stderr, then exit.
+    let script =
+        r#"echo "starting up" >&2; echo "fatal: token $API_TOKEN was rejected by upstream" >&2; exit 3"#;
+    let mut env = std::collections::BTreeMap::new();
+    env.insert("API_TOKEN".to_owned(), "tok-4f9a81c2".to_owned());
+    let source =
+        McpSource::Command { program: "sh".to_owned(), args: vec!["-c".to_owned(), script.to_owned()], env };
+    let err =
+        list_mcp_tools_with_timeout(&source, Duration::from_secs(10)).await.expect_err("the server exits");
+    assert!(matches!(err, McpImportError::Initialize { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains("starting up\n  fatal: token *** was rejected by upstream"), "{message}");
+    assert!(!format!("{message} {err:?}").contains("tok-4f9a81c2"), "{message}");
+}

@@ -301,6 +301,59 @@ async fn user_turns_mention_the_seeded_files() {
     assert!(!second.last().unwrap().content.is_empty());
 }
 
+#[tokio::test]
+async fn without_file_tools_the_user_asks_for_what_the_tools_do() {
+    // The prompt as the generator writes it.
+    let prompt = |tools: &str| {
+        format!(
+            "Topic path: Travel -> Weather\nFiles in the user's workspace: notes.txt\n\
+             The assistant can use these tools: {tools}\nWrite only the user's message."
+        )
+    };
+    let ask = |tools: &str| ChatRequest {
+        messages: vec![Message::user(prompt(tools))],
+        purpose: Purpose::UserRequest,
+        ..ChatRequest::default()
+    };
+    for seed in 0..6 {
+        let text = scripted(seed).chat(&ask("get_weather, search_flights")).await.unwrap().content;
+        assert!(text.contains("`get_weather`") && text.contains("`search_flights`"), "{text}");
+        assert!(text.contains("Weather"), "{text}");
+        assert!(!text.contains("notes.txt") && !text.contains("file"), "{text}");
+        // With the file tools among them, the request is about the files again.
+        let text = scripted(seed).chat(&ask("get_weather, read_file, write_file")).await.unwrap().content;
+        assert!(text.contains("notes.txt"), "{text}");
+    }
+
+    let call = weft_llm::ModelToolCall {
+        id: "c1".to_owned(),
+        name: "get_weather".to_owned(),
+        arguments: r#"{"city":"Berlin"}"#.to_owned(),
+    };
+    let history = vec![
+        Message::user("For Weather, could you run `get_weather` and tell me what the results say?"),
+        Message {
+            role: Role::Assistant,
+            content: String::new(),
+            tool_calls: vec![call],
+            tool_call_id: None,
+            name: None,
+        },
+        Message::tool("c1", "get_weather", r#"{"temperature": 4}"#),
+        Message::assistant("It is 4 degrees in Berlin."),
+    ];
+    for seed in 0..6 {
+        let follow = ChatRequest {
+            messages: history.clone(),
+            purpose: Purpose::UserFollowUp,
+            ..ChatRequest::default()
+        };
+        let text = scripted(seed).chat(&follow).await.unwrap().content;
+        assert!(text.contains("`get_weather`"), "{text}");
+        assert!(!text.contains("file"), "{text}");
+    }
+}
+
 async fn run_from(model: &dyn ChatModel, mut messages: Vec<Message>, sandbox: &mut Sandbox) -> Vec<Message> {
     for _ in 0..20 {
         let request = ChatRequest {

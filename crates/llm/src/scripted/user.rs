@@ -1,5 +1,6 @@
 //! The simulated user: a first request and follow-ups that mention the
-//! scenario's real files.
+//! scenario's real files — or, when the assistant has no file tools, the
+//! tools it does have.
 
 use serde_json::Value;
 
@@ -10,12 +11,19 @@ use crate::{ChatRequest, Role};
 /// Where the user asks for notes to go.
 pub(super) const NOTE_PATHS: [&str; 4] = ["notes/summary.md", "summary.md", "report.txt", "NOTES.md"];
 
+/// The tools that read and write the workspace's files.
+const FILE_TOOLS: [&str; 3] = ["list_files", "read_file", "write_file"];
+
 /// The user's first request for a sample.
 pub(super) fn request(request: &ChatRequest, seed: u64) -> String {
     let mut rng = SeededRng::new(seed);
     let prompt: String = request.messages.iter().map(|m| m.content.as_str()).collect::<Vec<_>>().join("\n");
     let topic = topic_path(last_user(request)).pop().unwrap_or_default();
     let topic = if topic.split_whitespace().count() > 12 { "this project".to_owned() } else { topic };
+    let tools = offered_tools(&prompt);
+    if !tools.is_empty() && !tools.iter().any(|t| FILE_TOOLS.contains(&t.as_str())) {
+        return tool_request(&mut rng, &topic, &tools);
+    }
     let out = *rng.pick(&NOTE_PATHS);
     let mut files: Vec<String> =
         file_names(&prompt).into_iter().filter(|f| !NOTE_PATHS.contains(&f.as_str())).collect();
@@ -52,9 +60,33 @@ pub(super) fn request(request: &ChatRequest, seed: u64) -> String {
     rng.pick(&templates).clone()
 }
 
+/// A first request when the assistant's tools are not file tools: it asks
+/// for what (up to three of) them can do, by name, for the topic.
+fn tool_request(rng: &mut SeededRng, topic: &str, tools: &[String]) -> String {
+    let named: Vec<String> = tools.iter().take(3).map(|t| format!("`{t}`")).collect();
+    let named = join_names(&named);
+    let templates = [
+        format!(
+            "I'm working on {topic}. Can you use {named} to find out what's relevant and give me a short summary?"
+        ),
+        format!("For {topic}, could you run {named} and tell me what the results say?"),
+        format!("I need some help with {topic}: please try {named} and walk me through what you get back."),
+    ];
+    rng.pick(&templates).clone()
+}
+
 /// The user's next turn, reacting to what the agent did.
 pub(super) fn follow_up(request: &ChatRequest, seed: u64) -> String {
     let mut rng = SeededRng::new(seed);
+    let called = called_tools(request);
+    if !called.is_empty() && !called.iter().any(|t| FILE_TOOLS.contains(&t.as_str())) {
+        let tool = &called[rng.below(called.len())];
+        let templates = [
+            format!("Thanks! Could you run `{tool}` once more and check whether anything has changed?"),
+            format!("Interesting. Can you call `{tool}` again and explain its result in plainer words?"),
+        ];
+        return rng.pick(&templates).clone();
+    }
     let all: String = request.messages.iter().map(|m| m.content.as_str()).collect::<Vec<_>>().join("\n");
     let written = written_paths(request);
     let out = written.last().cloned().unwrap_or_else(|| (*rng.pick(&NOTE_PATHS)).to_owned());
@@ -74,6 +106,30 @@ pub(super) fn follow_up(request: &ChatRequest, seed: u64) -> String {
         templates.push(format!("One more thing: please re-read {file} and add its first line to {out}."));
     }
     rng.pick(&templates).clone()
+}
+
+/// The tool names of the prompt's "...tools: a, b, c" line, if it has one.
+fn offered_tools(prompt: &str) -> Vec<String> {
+    prompt
+        .lines()
+        .find_map(|line| {
+            let (label, names) = line.split_once(':')?;
+            label.trim().to_ascii_lowercase().ends_with("tools").then_some(names)
+        })
+        .map(|names| names.split(',').map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// The distinct tools the assistant has called so far, in order.
+fn called_tools(request: &ChatRequest) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let calls = request.messages.iter().filter(|m| m.role == Role::Assistant).flat_map(|m| &m.tool_calls);
+    for call in calls {
+        if !names.contains(&call.name) {
+            names.push(call.name.clone());
+        }
+    }
+    names
 }
 
 /// Paths the assistant wrote with `write_file`, in order.

@@ -3,6 +3,7 @@
 pub mod generate;
 pub mod import;
 pub mod mcp;
+pub mod merge;
 pub mod sandbox;
 pub mod serve;
 pub mod tools;

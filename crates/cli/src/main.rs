@@ -32,6 +32,8 @@ enum Command {
     Validate(cmd::validate::Args),
     /// Generate (or load) the topic tree/graph of a config and save it as JSONL.
     Topics(cmd::topics::Args),
+    /// Join the shard files of a run (`generate --shard`) into one dataset.
+    Merge(cmd::merge::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
             Command::Mcp(args) => cmd::mcp::run(args).await,
             Command::Validate(args) => cmd::validate::run(args).await,
             Command::Topics(args) => cmd::topics::run(args).await,
+            Command::Merge(args) => cmd::merge::run(args),
         }
     });
     match result {

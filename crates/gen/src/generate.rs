@@ -15,6 +15,7 @@ use crate::config::{Config, ToolCalling};
 use crate::pipeline::{RunReport, RunSettings, plan, run};
 use crate::progress::{Event, ProgressSink};
 use crate::session::SampleContext;
+use crate::shard::Shard;
 use crate::topics::TopicPath;
 use crate::validate::Rules;
 use crate::writer::{Dataset, WriteError};
@@ -58,6 +59,8 @@ pub struct GenerateOptions {
     /// Tools loaded at start (inline `custom` definitions, MCP imports),
     /// offered beside the ones `tools.components` names.
     pub extra_tools: Vec<String>,
+    /// Make only this part of the run's samples.
+    pub shard: Option<Shard>,
 }
 
 impl Default for GenerateOptions {
@@ -69,6 +72,7 @@ impl Default for GenerateOptions {
             progress: crate::progress::discard(),
             output: None,
             extra_tools: Vec::new(),
+            shard: None,
         }
     }
 }
@@ -76,7 +80,7 @@ impl Default for GenerateOptions {
 /// What a run ended with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerateSummary {
-    /// Samples the run had to end with.
+    /// Samples the run had to end with (a shard's part of them, when sharded).
     pub target: u64,
     /// Samples in the file now.
     pub in_file: u64,
@@ -160,15 +164,18 @@ pub async fn generate(
         shape: SampleShape::from_config(config, options.record_latency),
         grace: options.grace,
     };
-    let target = config.output.num_samples.resolve(paths.len() as u64);
+    let total = config.output.num_samples.resolve(paths.len() as u64);
+    let ours = |index: u64| index < total && options.shard.is_none_or(|shard| shard.contains(index));
+    let target = options.shard.map_or(total, |shard| shard.size_of(total));
     let path = options.output.clone().unwrap_or_else(|| PathBuf::from(&config.output.save_as));
     let (mut dataset, done) =
         if options.resume { Dataset::resume(&path)? } else { (Dataset::create(&path)?, BTreeSet::new()) };
-    let resumed = done.iter().filter(|index| **index < target).count() as u64;
+    let resumed = done.iter().filter(|index| ours(**index)).count() as u64;
     (options.progress)(Event::Planned { total: target, done: resumed });
-    let jobs = plan(paths, target, &done);
+    let mut jobs = plan(paths, total, &done);
+    jobs.retain(|job| ours(job.index));
     let failures_path = dataset.failures_path().to_owned();
     let report = run(Arc::new(ctx), Arc::new(settings), jobs, &mut dataset, stop).await?;
-    let in_file = if report.stopped { resumed + report.written } else { dataset.finish(target)? };
+    let in_file = if report.stopped { resumed + report.written } else { dataset.finish(ours)? };
     Ok(GenerateSummary { target, in_file, resumed, report, path, failures_path })
 }

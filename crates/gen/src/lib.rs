@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod sample;
 pub mod session;
+pub mod shard;
 pub mod topics;
 pub mod validate;
 pub mod writer;

@@ -194,8 +194,8 @@ impl Dataset {
     }
 
     /// Rewrites the file in sample order, keeping the first line of each
-    /// index below `limit`. Returns how many samples the file holds.
-    pub fn finish(self, limit: u64) -> Result<u64, WriteError> {
+    /// index `keep` accepts. Returns how many samples the file holds.
+    pub fn finish(self, keep: impl Fn(u64) -> bool) -> Result<u64, WriteError> {
         let Self { path, file, .. } = self;
         file.sync_all().map_err(io(&path))?;
         drop(file);
@@ -210,7 +210,7 @@ impl Dataset {
                 line: number + 1,
                 message: err.to_string(),
             })?;
-            if head.metadata.sample_index < limit {
+            if keep(head.metadata.sample_index) {
                 lines.push((head.metadata.sample_index, line));
             }
         }

@@ -20,7 +20,7 @@ async fn resume_keeps_whole_lines_and_cuts_a_torn_one() {
     let (dataset, done) = Dataset::resume(&out).expect("resumes");
     assert_eq!(done, BTreeSet::from([0, 1, 2]));
     assert_eq!(std::fs::read(&out).expect("dataset"), whole, "the torn line is cut off");
-    assert_eq!(dataset.finish(3).expect("finishes"), 3);
+    assert_eq!(dataset.finish(|index| index < 3).expect("finishes"), 3);
 }
 
 #[test]

@@ -7,6 +7,12 @@
 //! printed and in `<save_as>.failures.jsonl`), 2 for a config or set-up error
 //! (an unreachable tool service included: no LLM call is made before the
 //! tool backend answered its health check).
+//!
+//! `--shard I/N` makes only the samples whose index is I modulo N, into
+//! `<save_as stem>.shard-I-of-N.<ext>`; `weft merge` joins the parts. With
+//! `--shard /N` the index comes from `JOB_COMPLETION_INDEX` (a Kubernetes
+//! Indexed Job). Shards must share their topics, so a sharded run loads them
+//! (`--topics-load`, or the file at `topics.save_as`) and never grows its own.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,6 +23,7 @@ use anyhow::Context;
 use tokio::sync::watch;
 use weft_gen::config::{Config, McpTransport};
 use weft_gen::generate::{GenerateError, GenerateOptions, GenerateSummary, generate};
+use weft_gen::shard::{JOB_INDEX_VAR, Shard};
 use weft_gen::topics::{self, TopicSettings};
 use weft_llm::{ModelEnv, UsageCounter, build_model_in};
 use weft_protocol::ToolBackend;
@@ -47,6 +54,10 @@ pub struct Args {
     /// the same model replies give a byte-identical dataset.
     #[arg(long)]
     pub deterministic: bool,
+    /// Make only part I of N of the samples (those whose index is I modulo N);
+    /// `/N` takes I from JOB_COMPLETION_INDEX. Join the parts with `weft merge`.
+    #[arg(long, value_name = "I/N", env = "WEFT_SHARD")]
+    pub shard: Option<String>,
     /// Seconds in-flight samples may take to finish after Ctrl-C / SIGTERM.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     pub grace: u64,
@@ -58,7 +69,30 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Some(config) = load_config(&args.config, &args.overrides)? else {
         return Ok(ExitCode::from(2));
     };
-    let output = args.output.clone().unwrap_or_else(|| PathBuf::from(&config.output.save_as));
+    let shard = match &args.shard {
+        Some(spec) => match Shard::parse(spec, std::env::var(JOB_INDEX_VAR).ok().as_deref()) {
+            Ok(shard) => Some(shard),
+            Err(err) => {
+                eprintln!("error: {err}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => None,
+    };
+    let output = match (&args.output, shard) {
+        (Some(output), _) => output.clone(),
+        (None, Some(shard)) => shard.output_path(Path::new(&config.output.save_as)),
+        (None, None) => PathBuf::from(&config.output.save_as),
+    };
+    if shard.is_some() && args.topics_load.is_none() && !Path::new(&config.topics.save_path()).exists() {
+        eprintln!(
+            "error: the shards of a run must share their topics, and there are none at {}\n  \
+             make them once with `weft topics {}` (or pass --topics-load FILE)",
+            config.topics.save_path(),
+            args.config.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
     let (backend, extra_tools) = match open_backend(&config).await {
         Ok(opened) => opened,
         Err(message) => {
@@ -77,7 +111,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let resume = args.resume || (config.output.checkpoint.is_some() && output.exists());
-    let paths = match topic_paths(&config, &args, resume, &env).await? {
+    let paths = match topic_paths(&config, &args, resume || shard.is_some(), &env).await? {
         Some(paths) => paths,
         None => return Ok(ExitCode::from(1)),
     };
@@ -94,6 +128,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         progress: display.sink(),
         output: Some(output),
         extra_tools,
+        shard,
     };
     let result = generate(&config, model, backend, &paths, options, stop_rx).await;
     display.finish().await;

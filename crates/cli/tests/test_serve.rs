@@ -1,6 +1,8 @@
 //! `weft serve` as a user runs it: a real process on a real port, stopped by
 //! a real signal.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -111,4 +113,69 @@ fn tools_list_names_every_vfs_tool() {
         names,
         ["read_file", "write_file", "list_files", "delete_file", "edit_file", "search_files", "move_file"]
     );
+}
+
+#[test]
+fn replicas_over_one_redis_serve_one_session() {
+    let Some(redis) = weft_sandbox::testing::redis("replicas_over_one_redis_serve_one_session") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let label = weft_sandbox::testing::unique("serve");
+    let manifest = dir.path().join("weft.toml");
+    std::fs::write(
+        &manifest,
+        format!(
+            "[component.vfs]\nsource = \"builtin:vfs\"\nkey_value_stores = [\"{label}\"]\n\
+             [key_value_store.{label}]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:1\"\n"
+        ),
+    )
+    .expect("manifest");
+    // The URL in the file is wrong on purpose: the environment's wins, so a
+    // password need never be written into the manifest.
+    let var = format!("WEFT_KV_{}_URL", label.to_ascii_uppercase().replace('-', "_"));
+    let serve = |env_url: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_weft"));
+        command
+            .args(["serve", "--listen", "127.0.0.1:0", "--manifest"])
+            .arg(&manifest)
+            .env(&var, env_url)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = common::Reaped(command.spawn().expect("weft serve starts"));
+        let mut lines = BufReader::new(child.0.stderr.take().expect("stderr")).lines();
+        let mut startup = Vec::new();
+        let addr = loop {
+            let line = lines.next().expect("serve logs its address").expect("utf-8");
+            startup.push(line.clone());
+            if let Some(url) =
+                line.split("listening on http://").nth(1).and_then(|r| r.split_whitespace().next())
+            {
+                break url.trim().to_owned();
+            }
+        };
+        std::thread::spawn(move || lines.for_each(drop));
+        (child, addr, startup)
+    };
+    let (_a, a, startup) = serve(&redis.url);
+    let (_b, b, _) = serve(&redis.url);
+    let address = redis.url.trim_start_matches("redis://");
+    assert!(
+        startup.iter().any(|l| l.contains(&format!("key-value store {label}: Redis at {address}/0"))),
+        "{startup:?}"
+    );
+
+    let call = |addr: &str, tool: &str, args: &str| {
+        post(addr, "/vfs/execute", &format!(r#"{{"session_id":"team","tool":"{tool}","args":{args}}}"#))
+    };
+    let reply = call(&a, "write_file", r#"{"file_path":"todo.md","content":"ship it"}"#);
+    assert!(reply.ends_with(r#""result":"Successfully wrote 7 bytes to todo.md"}"#), "{reply}");
+    let reply = call(&b, "read_file", r#"{"file_path":"todo.md"}"#);
+    assert!(reply.ends_with(r#"{"success":true,"result":"ship it"}"#), "{reply}");
+    // DeepFabric's cleanup on one replica ends the session for all of them.
+    let reply = http(&b, &format!("DELETE /session/team HTTP/1.1\r\nHost: {b}\r\nConnection: close\r\n\r\n"));
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    let reply = call(&a, "read_file", r#"{"file_path":"todo.md"}"#);
+    assert!(reply.contains(r#""error_type":"FileNotFound""#), "{reply}");
 }

@@ -94,6 +94,12 @@ impl LoadedComponent {
         defs.into_iter().map(|def| convert_definition(&self.name, def)).collect()
     }
 
+    /// Whether a call can wait on the network through its store (it must
+    /// then run on a blocking thread).
+    pub(crate) fn blocks(&self) -> bool {
+        self.store.as_ref().is_some_and(|store| store.is_remote())
+    }
+
     /// Runs one call in a fresh instance. Whatever the guest does, the
     /// answer is an outcome.
     pub(crate) async fn execute(&self, session: &str, tool: &str, args_json: &str) -> ToolOutcome {

@@ -1,5 +1,6 @@
 //! Session-scoped key-value storage behind one trait, with one backend per
-//! file: [`memory`] (the default) and [`redb`] (a file that survives restarts).
+//! file: [`memory`] (the default), [`redb`] (a file that survives restarts)
+//! and [`redis`] (shared by several `weft serve` replicas).
 //!
 //! Keys are always addressed as `(session, key)`: the host passes the call's
 //! session, so a guest can never name another session's data.
@@ -8,6 +9,7 @@ use std::sync::Arc;
 
 pub mod memory;
 pub mod redb;
+pub mod redis;
 
 /// Largest value a guest may store.
 pub const MAX_VALUE_BYTES: usize = 8 << 20;
@@ -26,12 +28,18 @@ pub enum KvError {
 
 /// A key-value backend holding every session's keys.
 ///
-/// Backends are local (process memory, a file), so the methods are plain
-/// calls: a guest's store call then runs without an async context, which is
-/// what lets a component that imports nothing else run without a fiber.
+/// The methods are plain calls: a guest's store call then runs without an
+/// async context, which is what lets a component that imports nothing else
+/// run without a fiber. Local backends (process memory, a file) answer at
+/// once; a remote one says so with [`is_remote`](Self::is_remote), and the
+/// sandbox then runs its calls on a blocking thread.
 pub trait SessionStore: Send + Sync {
     /// One line saying what this is, for the start-up log (`redb file at x`).
     fn summary(&self) -> String;
+    /// Whether calls wait on the network (they must then stay off async workers).
+    fn is_remote(&self) -> bool {
+        false
+    }
     /// The value of `key` in `session`.
     fn get(&self, session: &str, key: &str) -> Result<Option<Vec<u8>>, KvError>;
     /// Sets `key` in `session`.

@@ -43,4 +43,4 @@ pub use redact::{REDACTED, Redactor};
 pub use sandbox::{ComponentInfo, NATIVE_COMPONENTS, NativeComponent, Sandbox};
 
 #[cfg(feature = "testing")]
-pub use builtin::testing;
+pub mod testing;

@@ -176,6 +176,15 @@ pub enum KvStoreSpec {
         /// The file, relative to the manifest.
         path: PathBuf,
     },
+    /// A Redis server, shared by every replica pointed at it.
+    Redis {
+        /// `redis://[:password@]host:port[/db]`; `WEFT_KV_<LABEL>_URL`
+        /// overrides it, so a password can stay out of the file.
+        url: String,
+        /// Seconds after its last write that a session expires; none by default.
+        #[serde(default)]
+        ttl_secs: Option<u64>,
+    },
 }
 
 fn one() -> u32 {

@@ -11,9 +11,10 @@ use weft_protocol::{
 };
 
 use crate::component::LoadedComponent;
-use crate::kv::SharedStore;
 use crate::kv::memory::MemoryStore;
 use crate::kv::redb::RedbStore;
+use crate::kv::redis::RedisStore;
+use crate::kv::{KvError, SharedStore};
 use crate::manifest::{KvStoreSpec, Manifest};
 use crate::outbound::OutboundHttp;
 use crate::redact::Redactor;
@@ -212,15 +213,50 @@ impl Sandbox {
         let Ok(_slot) = self.inner.slots.acquire().await else {
             return ToolOutcome::error(ErrorType::ResourceExhausted, "The sandbox is shutting down");
         };
-        let outcome = component.execute(session, tool, args_json).await;
+        let outcome = if component.blocks() {
+            self.run_blocking(&component.name, session, tool, args_json).await
+        } else {
+            component.execute(session, tool, args_json).await
+        };
         self.inner.redactor.redact_outcome(outcome)
+    }
+
+    /// Runs a call whose store waits on the network on a blocking thread, so
+    /// that no async worker ever waits on it.
+    async fn run_blocking(&self, component: &str, session: &str, tool: &str, args_json: &str) -> ToolOutcome {
+        let sandbox = self.clone();
+        let handle = tokio::runtime::Handle::current();
+        let owned = (component.to_owned(), session.to_owned(), tool.to_owned(), args_json.to_owned());
+        let joined = tokio::task::spawn_blocking(move || {
+            let (component, session, tool, args_json) = owned;
+            let component = sandbox.inner.components.get(&component)?;
+            Some(handle.block_on(component.execute(&session, &tool, &args_json)))
+        })
+        .await;
+        match joined {
+            Ok(Some(outcome)) => outcome,
+            Ok(None) => {
+                ToolOutcome::error(ErrorType::ComponentError, format!("Unknown component: {component}"))
+            }
+            Err(err) => {
+                ToolOutcome::error(ErrorType::ComponentError, format!("The call's thread failed: {err}"))
+            }
+        }
     }
 
     /// Removes everything every store holds for `session`; the number of keys removed.
     pub async fn delete_session(&self, session: &str) -> usize {
         let mut deleted = 0;
         for (label, store) in &self.inner.stores {
-            match store.delete_session(session) {
+            let result = if store.is_remote() {
+                let (store, session) = (store.clone(), session.to_owned());
+                tokio::task::spawn_blocking(move || store.delete_session(&session))
+                    .await
+                    .unwrap_or_else(|err| Err(KvError::Backend(err.to_string())))
+            } else {
+                store.delete_session(session)
+            };
+            match result {
                 Ok(count) => deleted += count,
                 Err(err) => tracing::warn!(store = %label, "cannot delete session: {err}"),
             }
@@ -246,9 +282,23 @@ fn open_store(
                 message: err.to_string(),
             })?)
         }
+        KvStoreSpec::Redis { url, ttl_secs } => {
+            let url = std::env::var(redis_url_var(label)).unwrap_or(url);
+            Arc::new(RedisStore::open(&url, label, ttl_secs).map_err(|err| SandboxError::KeyValue {
+                label: label.to_owned(),
+                message: err.to_string(),
+            })?)
+        }
     };
     stores.push((label.to_owned(), store.clone()));
     Ok(store)
+}
+
+/// `WEFT_KV_<LABEL>_URL`: the variable overriding a Redis store's URL.
+fn redis_url_var(label: &str) -> String {
+    let label: String =
+        label.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    format!("WEFT_KV_{label}_URL")
 }
 
 fn native_kind(source: &str) -> Option<&str> {

@@ -6,7 +6,9 @@
 #[path = "../../sandbox/tests/common/fake_github.rs"]
 mod fake_github;
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -77,17 +79,7 @@ fn serve_routes_github_and_keeps_the_token_out_of_logs_and_metrics() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("weft serve starts");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let mut logs = Vec::new();
-    let addr = loop {
-        let line = lines.next().expect("serve logs its address").expect("utf-8");
-        logs.push(line.clone());
-        if let Some(url) =
-            line.split("listening on http://").nth(1).and_then(|rest| rest.split_whitespace().next())
-        {
-            break url.trim().to_owned();
-        }
-    };
+    let (addr, mut logs, lines) = common::until_listening(&mut child);
     assert!(logs.iter().any(|l| l.contains("component github: 10 tools")), "{logs:?}");
 
     let mut replies = Vec::new();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -36,17 +36,7 @@ fn serve_answers_then_stops_cleanly_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("weft serve starts");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let mut startup = Vec::new();
-    let addr = loop {
-        let line = lines.next().expect("serve logs its address").expect("utf-8");
-        startup.push(line.clone());
-        if let Some(url) =
-            line.split("listening on http://").nth(1).and_then(|rest| rest.split_whitespace().next())
-        {
-            break url.trim().to_owned();
-        }
-    };
+    let (addr, startup, lines) = common::until_listening(&mut child);
     assert!(startup.iter().any(|l| l.contains("key-value store default: in-memory")), "{startup:?}");
     assert!(startup.iter().any(|l| l.contains("component vfs: 7 tools")), "{startup:?}");
 
@@ -144,18 +134,8 @@ fn replicas_over_one_redis_serve_one_session() {
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let mut child = common::Reaped(command.spawn().expect("weft serve starts"));
-        let mut lines = BufReader::new(child.0.stderr.take().expect("stderr")).lines();
-        let mut startup = Vec::new();
-        let addr = loop {
-            let line = lines.next().expect("serve logs its address").expect("utf-8");
-            startup.push(line.clone());
-            if let Some(url) =
-                line.split("listening on http://").nth(1).and_then(|r| r.split_whitespace().next())
-            {
-                break url.trim().to_owned();
-            }
-        };
-        std::thread::spawn(move || lines.for_each(drop));
+        let (addr, startup, rest) = common::until_listening(&mut child.0);
+        std::thread::spawn(move || rest.for_each(drop));
         (child, addr, startup)
     };
     let (_a, a, startup) = serve(&redis.url);

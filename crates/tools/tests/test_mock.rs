@@ -318,3 +318,33 @@ async fn in_process_routes_mock_tools_beside_the_sandbox() {
     assert_eq!(outcome.error_type, Some(ErrorType::NotAllowed));
     backend.close_session(&session).await;
 }
+
+#[tokio::test]
+async fn replicas_sharing_a_redis_answer_with_the_same_mock_tools() {
+    use weft_sandbox::kv::redis::RedisStore;
+    use weft_sandbox::testing::{redis, unique};
+    let Some(redis) = redis("replicas_sharing_a_redis_answer_with_the_same_mock_tools") else { return };
+    let label = unique("mock");
+    // Two tiers over one Redis, as two `weft serve` replicas would have.
+    let open = || async {
+        let store = RedisStore::open(&redis.url, &label, None).expect("connects");
+        MockTier::open(std::sync::Arc::new(store)).await.expect("opens")
+    };
+    let (a, b) = (open().await, open().await);
+    a.load_schema(WEATHER.as_bytes()).await.expect("loads on a");
+    let args = json!({"city": "Oslo"});
+    assert!(b.has_tool("get_weather"));
+    assert!(b.execute("get_weather", &args).success);
+    assert_eq!(b.tool_definitions().len(), 1);
+
+    // A change on one replica is what the other answers with next.
+    a.update_response("get_weather", json!({"city": "{{city}}", "sky": "grey"})).await.expect("updates");
+    assert_eq!(b.execute("get_weather", &args).result, r#"{"city":"Oslo","sky":"grey"}"#);
+    b.update_response("get_weather", json!("fixed")).await.expect("updates on b");
+    assert_eq!(a.execute("get_weather", &args).result, r#""fixed""#);
+
+    assert_eq!(a.clear().await.expect("clears"), 1);
+    let gone = b.execute("get_weather", &args);
+    assert_eq!(gone.error_type, Some(ErrorType::UnknownTool), "{gone:?}");
+    assert!(b.list_tools().is_empty());
+}

@@ -72,6 +72,9 @@ struct MockTool {
     /// (fixture index in `record.mock_fixtures`, parsed response), most
     /// specific first, insertion order within equal specificity.
     fixtures: Vec<(usize, Template)>,
+    /// The record as the store holds it (empty without a store): a shared
+    /// store's copy is compared with it to tell whether to recompile.
+    stored: Vec<u8>,
 }
 
 impl MockTool {
@@ -87,7 +90,14 @@ impl MockTool {
             .collect();
         // Stable: equal specificity keeps insertion order.
         fixtures.sort_by_key(|(index, _)| std::cmp::Reverse(record.mock_fixtures[*index].matches.len()));
-        Ok(Self { record, validator, response, fixtures })
+        Ok(Self { record, validator, response, fixtures, stored: Vec::new() })
+    }
+
+    /// A tool from the bytes a store holds.
+    fn decode(bytes: Vec<u8>) -> Result<Self, MockError> {
+        let record = serde_json::from_slice::<MockToolRecord>(&bytes)
+            .map_err(|err| MockError::InvalidSchema(err.to_string()))?;
+        Ok(Self { stored: bytes, ..Self::compile(record)? })
     }
 
     fn respond(&self, args: &Value) -> Value {
@@ -110,6 +120,12 @@ impl MockTool {
 }
 
 /// The registry of mock tools. Cheap to clone; clones share tools and store.
+///
+/// With a store that other replicas share (Redis), the store is the truth:
+/// every lookup reads the tool's record from it (one round trip) and the
+/// compiled tool is reused while the record is unchanged, so a tool loaded,
+/// changed or cleared through one `weft serve` replica is what every replica
+/// answers with next.
 #[derive(Clone)]
 pub struct MockTier {
     tools: Arc<RwLock<BTreeMap<String, Arc<MockTool>>>>,
@@ -135,10 +151,7 @@ impl MockTier {
         let mut tools = BTreeMap::new();
         for key in keys {
             let Some(bytes) = store.get(MOCK_NAMESPACE, &key).map_err(store_error)? else { continue };
-            let compiled = serde_json::from_slice::<MockToolRecord>(&bytes)
-                .map_err(|err| MockError::InvalidSchema(err.to_string()))
-                .and_then(MockTool::compile);
-            match compiled {
+            match MockTool::decode(bytes) {
                 Ok(tool) => {
                     tools.insert(tool.record.definition.name.clone(), Arc::new(tool));
                 }
@@ -146,6 +159,63 @@ impl MockTier {
             }
         }
         Ok(Self { tools: Arc::new(RwLock::new(tools)), store: Some(store) })
+    }
+
+    /// The store, when other replicas share it.
+    fn shared_store(&self) -> Option<&SharedStore> {
+        self.store.as_ref().filter(|store| store.is_remote())
+    }
+
+    /// The tool called `name`: from the shared store when there is one (a
+    /// failing store falls back to what this replica last saw).
+    fn tool(&self, name: &str) -> Option<Arc<MockTool>> {
+        let cached = self.read(|tools| tools.get(name).cloned());
+        let Some(store) = self.shared_store() else { return cached };
+        let stored = match store.get(MOCK_NAMESPACE, &format!("{KEY_PREFIX}{name}")) {
+            Ok(stored) => stored,
+            Err(err) => {
+                tracing::warn!(tool = name, "cannot read a mock tool from the shared store: {err}");
+                return cached;
+            }
+        };
+        let Some(bytes) = stored else {
+            if let Ok(mut tools) = self.tools.write() {
+                tools.remove(name);
+            }
+            return None;
+        };
+        if let Some(tool) = cached.filter(|tool| tool.stored == bytes) {
+            return Some(tool);
+        }
+        let tool = match MockTool::decode(bytes) {
+            Ok(tool) => Arc::new(tool),
+            Err(err) => {
+                tracing::warn!(tool = name, "skipping a stored mock tool: {err}");
+                return None;
+            }
+        };
+        if let Ok(mut tools) = self.tools.write() {
+            tools.insert(name.to_owned(), tool.clone());
+        }
+        Some(tool)
+    }
+
+    /// Every tool, by name: re-read from the shared store when there is one.
+    fn all(&self) -> Vec<Arc<MockTool>> {
+        let Some(store) = self.shared_store() else {
+            return self.read(|tools| tools.values().cloned().collect());
+        };
+        let names: Vec<String> = match store.list_keys(MOCK_NAMESPACE, KEY_PREFIX) {
+            Ok(keys) => keys.iter().map(|key| key[KEY_PREFIX.len()..].to_owned()).collect(),
+            Err(err) => {
+                tracing::warn!("cannot list mock tools in the shared store: {err}");
+                return self.read(|tools| tools.values().cloned().collect());
+            }
+        };
+        if let Ok(mut tools) = self.tools.write() {
+            tools.retain(|name, _| names.contains(name));
+        }
+        names.iter().filter_map(|name| self.tool(name)).collect()
     }
 
     /// Adds or replaces (by name) every tool of a `load-schema` body: a JSON
@@ -183,17 +253,17 @@ impl MockTier {
 
     /// Every tool with its mock extensions, by name.
     pub fn list_tools(&self) -> Vec<MockToolRecord> {
-        self.read(|tools| tools.values().map(|tool| tool.record.clone()).collect())
+        self.all().iter().map(|tool| tool.record.clone()).collect()
     }
 
     /// The MCP definitions of every tool, by name.
     pub fn tool_definitions(&self) -> Vec<ToolDefinition> {
-        self.read(|tools| tools.values().map(|tool| tool.record.definition.clone()).collect())
+        self.all().iter().map(|tool| tool.record.definition.clone()).collect()
     }
 
     /// Whether a tool of that name is loaded.
     pub fn has_tool(&self, name: &str) -> bool {
-        self.read(|tools| tools.contains_key(name))
+        self.tool(name).is_some()
     }
 
     /// Removes every tool; how many there were.
@@ -220,7 +290,7 @@ impl MockTier {
     /// Executes one call and returns the response as JSON; a failure is the
     /// failed outcome (`UnknownTool`, `InvalidArguments`).
     pub fn respond(&self, name: &str, args: &Value) -> Result<Value, ToolOutcome> {
-        let Some(tool) = self.read(|tools| tools.get(name).cloned()) else {
+        let Some(tool) = self.tool(name) else {
             return Err(ToolOutcome::error(ErrorType::UnknownTool, format!("Unknown tool: {name}")));
         };
         let empty = Value::Object(serde_json::Map::new());
@@ -240,15 +310,15 @@ impl MockTier {
     }
 
     fn record(&self, name: &str) -> Result<MockToolRecord, MockError> {
-        self.read(|tools| tools.get(name).map(|tool| tool.record.clone()))
-            .ok_or_else(|| MockError::UnknownTool(name.to_owned()))
+        self.tool(name).map(|tool| tool.record.clone()).ok_or_else(|| MockError::UnknownTool(name.to_owned()))
     }
 
-    async fn put(&self, tool: MockTool) -> Result<(), MockError> {
+    async fn put(&self, mut tool: MockTool) -> Result<(), MockError> {
         if let Some(store) = &self.store {
             let bytes = serde_json::to_vec(&tool.record).map_err(|err| MockError::Store(err.to_string()))?;
             let key = format!("{KEY_PREFIX}{}", tool.record.definition.name);
             store.set(MOCK_NAMESPACE, &key, &bytes).map_err(store_error)?;
+            tool.stored = bytes;
         }
         let mut tools = self.tools.write().map_err(|_| poisoned())?;
         tools.insert(tool.record.definition.name.clone(), Arc::new(tool));

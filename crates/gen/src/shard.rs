@@ -6,13 +6,9 @@
 //! provided they share the config and the topics.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
-use crate::writer::{FailureRecord, failures_path};
+use crate::writer::{FailureRecord, failures_path, replace_lines, sample_index};
 
 /// The environment variable a Kubernetes Indexed Job sets to the pod's index.
 pub const JOB_INDEX_VAR: &str = "JOB_COMPLETION_INDEX";
@@ -136,16 +132,6 @@ pub struct MergeReport {
     pub missing: Vec<u64>,
 }
 
-#[derive(Deserialize)]
-struct SampleHead {
-    metadata: SampleIndex,
-}
-
-#[derive(Deserialize)]
-struct SampleIndex {
-    sample_index: u64,
-}
-
 /// Joins shard files into `out`, in sample order, each index once; their
 /// `.failures.jsonl` files are joined into `out`'s, keeping only the
 /// failures no input has a sample for. Written whole or not at all.
@@ -155,12 +141,11 @@ pub fn merge(inputs: &[PathBuf], out: &Path, expected: Option<u64>) -> Result<Me
     let mut duplicates = 0;
     for input in inputs {
         for (line_number, line) in read_lines(input)? {
-            let head: SampleHead = serde_json::from_slice(&line).map_err(|err| MergeError::Corrupt {
+            let index = sample_index(&line).map_err(|err| MergeError::Corrupt {
                 path: input.clone(),
                 line: line_number,
                 message: err.to_string(),
             })?;
-            let index = head.metadata.sample_index;
             match samples.get(&index) {
                 None => {
                     samples.insert(index, (line, input.as_path()));
@@ -197,14 +182,14 @@ pub fn merge(inputs: &[PathBuf], out: &Path, expected: Option<u64>) -> Result<Me
     let missing = (0..expected.unwrap_or(highest))
         .filter(|index| !samples.contains_key(index) && !failures.contains_key(index))
         .collect();
-    write_whole(out, samples.values().map(|(line, _)| line.as_slice()))?;
+    replace_lines(out, samples.values().map(|(line, _)| line.as_slice())).map_err(replace_failed)?;
     let out_failures = failures_path(out);
     if failures.is_empty() {
         if out_failures.exists() {
             std::fs::remove_file(&out_failures).map_err(|source| io(&out_failures, source))?;
         }
     } else {
-        write_whole(&out_failures, failures.values().map(Vec::as_slice))?;
+        replace_lines(&out_failures, failures.values().map(Vec::as_slice)).map_err(replace_failed)?;
     }
     Ok(MergeReport { samples: samples.len() as u64, duplicates, failures: failures.len() as u64, missing })
 }
@@ -224,23 +209,8 @@ fn read_lines(path: &Path) -> Result<Vec<(usize, Vec<u8>)>, MergeError> {
         .collect())
 }
 
-/// Writes the lines to a temporary file beside `path`, then renames it over.
-fn write_whole<'a>(path: &Path, lines: impl Iterator<Item = &'a [u8]>) -> Result<(), MergeError> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|source| io(parent, source))?;
-    }
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".tmp");
-    let temporary = PathBuf::from(temporary);
-    let mut out = Vec::new();
-    for line in lines {
-        out.extend_from_slice(line);
-        out.push(b'\n');
-    }
-    let mut file = File::create(&temporary).map_err(|source| io(&temporary, source))?;
-    file.write_all(&out).map_err(|source| io(&temporary, source))?;
-    file.sync_all().map_err(|source| io(&temporary, source))?;
-    std::fs::rename(&temporary, path).map_err(|source| io(path, source))
+fn replace_failed((path, source): (PathBuf, std::io::Error)) -> MergeError {
+    MergeError::Io { path, source }
 }
 
 #[cfg(test)]

@@ -82,11 +82,45 @@ struct HeadMetadata {
     sample_index: u64,
 }
 
+/// The `metadata.sample_index` of one dataset line.
+pub(crate) fn sample_index(line: &[u8]) -> Result<u64, serde_json::Error> {
+    serde_json::from_slice::<Head>(line).map(|head| head.metadata.sample_index)
+}
+
+/// Writes `lines`, each ended by a newline, to a temporary file beside
+/// `path`, syncs it and renames it over `path`, so a reader sees the old
+/// file or the new one, never part of one. On failure: the file and why.
+pub(crate) fn replace_lines<'a>(
+    path: &Path,
+    lines: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<(), (PathBuf, std::io::Error)> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(at(parent))?;
+    }
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
+    let temporary = PathBuf::from(temporary);
+    let mut out = Vec::new();
+    for line in lines {
+        out.extend_from_slice(line);
+        out.push(b'\n');
+    }
+    let mut file = File::create(&temporary).map_err(at(&temporary))?;
+    file.write_all(&out).map_err(at(&temporary))?;
+    file.sync_all().map_err(at(&temporary))?;
+    std::fs::rename(&temporary, path).map_err(at(path))
+}
+
 /// `<save_as>.failures.jsonl`.
 pub fn failures_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(".failures.jsonl");
     PathBuf::from(name)
+}
+
+/// The error of an I/O step on `path`, as [`replace_lines`] reports it.
+fn at(path: &Path) -> impl FnOnce(std::io::Error) -> (PathBuf, std::io::Error) + '_ {
+    move |err| (path.to_owned(), err)
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
@@ -125,9 +159,9 @@ impl Dataset {
             let line = &bytes[offset..offset + newline];
             let next = offset + newline + 1;
             if !line.iter().all(u8::is_ascii_whitespace) {
-                match serde_json::from_slice::<Head>(line) {
-                    Ok(head) => {
-                        done.insert(head.metadata.sample_index);
+                match sample_index(line) {
+                    Ok(index) => {
+                        done.insert(index);
                     }
                     Err(err) if next >= bytes.len() => {
                         tracing::warn!("dropping an unreadable last line of {}: {err}", path.display());
@@ -205,29 +239,19 @@ impl Dataset {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let head: Head = serde_json::from_slice(line).map_err(|err| WriteError::Corrupt {
+            let index = sample_index(line).map_err(|err| WriteError::Corrupt {
                 path: path.clone(),
                 line: number + 1,
                 message: err.to_string(),
             })?;
-            if keep(head.metadata.sample_index) {
-                lines.push((head.metadata.sample_index, line));
+            if keep(index) {
+                lines.push((index, line));
             }
         }
         lines.sort_by_key(|(index, _)| *index);
         lines.dedup_by_key(|(index, _)| *index);
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
-        let mut out = Vec::with_capacity(text.len());
-        for (_, line) in &lines {
-            out.extend_from_slice(line);
-            out.push(b'\n');
-        }
-        let mut file = File::create(&temporary).map_err(io(&temporary))?;
-        file.write_all(&out).map_err(io(&temporary))?;
-        file.sync_all().map_err(io(&temporary))?;
-        std::fs::rename(&temporary, &path).map_err(io(&path))?;
+        replace_lines(&path, lines.iter().map(|(_, line)| *line))
+            .map_err(|(path, source)| WriteError::Io { path, source })?;
         Ok(lines.len() as u64)
     }
 }

@@ -52,7 +52,7 @@ pub struct Sandbox {
 }
 
 struct Inner {
-    components: BTreeMap<String, LoadedComponent>,
+    components: BTreeMap<String, Arc<LoadedComponent>>,
     /// Tool name → component name, first component wins on a clash.
     routes: HashMap<String, String>,
     stores: Vec<(String, SharedStore)>,
@@ -121,7 +121,7 @@ impl Sandbox {
                     routes.insert(tool.name.clone(), name.clone());
                 }
             }
-            components.insert(name.clone(), loaded);
+            components.insert(name.clone(), Arc::new(loaded));
         }
         Ok(Self {
             inner: Arc::new(Inner {
@@ -205,7 +205,7 @@ impl Sandbox {
 
     async fn run(
         &self,
-        component: &LoadedComponent,
+        component: &Arc<LoadedComponent>,
         session: &str,
         tool: &str,
         args_json: &str,
@@ -214,34 +214,11 @@ impl Sandbox {
             return ToolOutcome::error(ErrorType::ResourceExhausted, "The sandbox is shutting down");
         };
         let outcome = if component.blocks() {
-            self.run_blocking(&component.name, session, tool, args_json).await
+            run_blocking(component.clone(), session, tool, args_json).await
         } else {
             component.execute(session, tool, args_json).await
         };
         self.inner.redactor.redact_outcome(outcome)
-    }
-
-    /// Runs a call whose store waits on the network on a blocking thread, so
-    /// that no async worker ever waits on it.
-    async fn run_blocking(&self, component: &str, session: &str, tool: &str, args_json: &str) -> ToolOutcome {
-        let sandbox = self.clone();
-        let handle = tokio::runtime::Handle::current();
-        let owned = (component.to_owned(), session.to_owned(), tool.to_owned(), args_json.to_owned());
-        let joined = tokio::task::spawn_blocking(move || {
-            let (component, session, tool, args_json) = owned;
-            let component = sandbox.inner.components.get(&component)?;
-            Some(handle.block_on(component.execute(&session, &tool, &args_json)))
-        })
-        .await;
-        match joined {
-            Ok(Some(outcome)) => outcome,
-            Ok(None) => {
-                ToolOutcome::error(ErrorType::ComponentError, format!("Unknown component: {component}"))
-            }
-            Err(err) => {
-                ToolOutcome::error(ErrorType::ComponentError, format!("The call's thread failed: {err}"))
-            }
-        }
     }
 
     /// Removes everything every store holds for `session`; the number of keys removed.
@@ -263,6 +240,23 @@ impl Sandbox {
         }
         deleted
     }
+}
+
+/// Runs a call whose store waits on the network on a blocking thread, so
+/// that no async worker ever waits on it.
+async fn run_blocking(
+    component: Arc<LoadedComponent>,
+    session: &str,
+    tool: &str,
+    args_json: &str,
+) -> ToolOutcome {
+    let handle = tokio::runtime::Handle::current();
+    let (session, tool_name, args_json) = (session.to_owned(), tool.to_owned(), args_json.to_owned());
+    tokio::task::spawn_blocking(move || handle.block_on(component.execute(&session, &tool_name, &args_json)))
+        .await
+        .unwrap_or_else(|err| {
+            ToolOutcome::error(ErrorType::ComponentError, format!("The call's thread failed: {err}"))
+        })
 }
 
 fn open_store(

@@ -226,10 +226,11 @@ async fn connect(
 /// The last lines a spawned server wrote to stderr, kept to explain a failed
 /// import. Each line is also logged at debug level. Values of the server's
 /// environment (often tokens) are masked before a line is kept or logged.
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct StderrTail {
+    /// Shared with the task that reads the pipe.
     lines: Arc<Mutex<VecDeque<String>>>,
-    reader: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
+    reader: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl StderrTail {

@@ -2,9 +2,13 @@
 # per cache dir, and exports where they are. Re-running is a no-op.
 #   WEFT_MCP_EVERYTHING  the CLI script of @modelcontextprotocol/server-everything
 #   WEFT_MCP_PYTHON      a Python with the official `mcp` package
+#   WEFT_DEEPFABRIC_PYTHON  the same Python, with DeepFabric's own package
+#                        (without its dependencies: its SpinClient needs only
+#                        httpx, installed here, and pydantic, which `mcp` brings)
 WEFT_PEERS_DIR="${WEFT_PEERS_DIR:-$PWD/target/peers}"
 WEFT_EVERYTHING_VERSION=2026.8.31
 WEFT_PY_MCP_VERSION=2.3.0
+WEFT_DEEPFABRIC_VERSION=4.13.0
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nodejs npm
@@ -26,3 +30,8 @@ if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.vers
   "$venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$WEFT_PY_MCP_VERSION"
 fi
 export WEFT_MCP_PYTHON="$venv/bin/python"
+if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('deepfabric') != '$WEFT_DEEPFABRIC_VERSION')" 2>/dev/null; then
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "httpx==0.28.1"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps "deepfabric==$WEFT_DEEPFABRIC_VERSION"
+fi
+export WEFT_DEEPFABRIC_PYTHON="$venv/bin/python"

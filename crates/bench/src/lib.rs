@@ -1,13 +1,14 @@
 //! A fake OpenAI-compatible chat server that acts as a small, fixed agent
 //! over the VFS tools, with an optional latency and injected faults. Tests
 //! run it in-process on 127.0.0.1:0; `bench/run.sh` runs the `fake-llm`
-//! binary. No network beyond loopback.
+//! binary. No network beyond loopback. [`hub`] is a fake Hugging Face Hub.
 //!
 //! Per sample it answers 5 requests: the user's request, three steps with 5
 //! tool calls in all (`list_files` + `read_file`, `write_file` +
 //! `read_file`, a read of a missing file) and the final answer.
 #![deny(missing_docs)]
 
+pub mod hub;
 pub mod peers;
 
 use std::sync::Arc;

@@ -1,5 +1,6 @@
-//! The real MCP peers that `.ci/mcp-peers.sh` installs, for the tests of
-//! several crates: where to find them, and server-everything over HTTP.
+//! The real peers that `.ci/mcp-peers.sh` and `.ci/hub-peers.sh` install,
+//! for the tests of several crates: where to find them, and
+//! server-everything over HTTP.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -7,16 +8,28 @@ use std::process::{Child, Command, Stdio};
 /// The file a peer variable names. `None` (with a loud note) when unset; a
 /// set variable pointing at nothing fails the test.
 pub fn peer(var: &str) -> Option<String> {
+    peer_installed_by(var, ".ci/mcp-peers.sh")
+}
+
+/// [`peer`], for a variable that `script` exports.
+pub fn peer_installed_by(var: &str, script: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(path) => {
             assert!(std::path::Path::new(&path).is_file(), "{var}={path} is not a file");
             Some(path)
         }
         Err(_) => {
-            eprintln!("SKIPPED: {var} is unset; source .ci/mcp-peers.sh to run this test");
+            // In CI a missing peer is a failure, never a skip.
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "{var} is unset: source {script}");
+            eprintln!("SKIPPED: {var} is unset; source {script} to run this test");
             None
         }
     }
+}
+
+/// A Python with the official `huggingface_hub` client (`.ci/hub-peers.sh`).
+pub fn hf_python() -> Option<String> {
+    peer_installed_by("WEFT_HF_PYTHON", ".ci/hub-peers.sh")
 }
 
 /// The CLI script of `@modelcontextprotocol/server-everything`.

@@ -1,11 +1,15 @@
 //! One module per subcommand; each exposes `Args` and `async fn run(Args) -> anyhow::Result<ExitCode>`.
 
+pub mod format;
 pub mod generate;
+pub mod healthcheck;
 pub mod import;
+pub mod inspect;
 pub mod mcp;
 pub mod merge;
 pub mod sandbox;
 pub mod serve;
 pub mod tools;
 pub mod topics;
+pub mod upload;
 pub mod validate;

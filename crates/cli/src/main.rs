@@ -34,10 +34,29 @@ enum Command {
     Topics(cmd::topics::Args),
     /// Join the shard files of a run (`generate --shard`) into one dataset.
     Merge(cmd::merge::Args),
+    /// Render a dataset into a training format (trl, openai, hermes, sharegpt, xlam, harmony, adp or a model's chat template).
+    Format(cmd::format::Args),
+    /// Figures about a dataset: counts, distributions, tools, errors, recovery, duplicates, topics; `--html` writes a report.
+    Inspect(cmd::inspect::Args),
+    /// Publish a dataset (Hugging Face Hub).
+    #[command(subcommand)]
+    Upload(cmd::upload::Command),
+    /// Exit 0 when a tool service answers GET /health with 200 (container probes).
+    Healthcheck(cmd::healthcheck::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Container probes run this every few seconds: no runtime, no logging.
+    let cli = match cli.command {
+        Command::Healthcheck(args) => {
+            return cmd::healthcheck::run(args).unwrap_or_else(|err| {
+                eprintln!("error: {err:#}");
+                ExitCode::from(2)
+            });
+        }
+        command => Cli { command },
+    };
     // The service says what it runs on at start-up; the other commands stay quiet.
     init_tracing(if matches!(cli.command, Command::Serve(_)) { "info" } else { "warn" });
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -56,6 +75,10 @@ fn main() -> ExitCode {
             Command::Validate(args) => cmd::validate::run(args).await,
             Command::Topics(args) => cmd::topics::run(args).await,
             Command::Merge(args) => cmd::merge::run(args),
+            Command::Format(args) => cmd::format::run(args),
+            Command::Inspect(args) => cmd::inspect::run(args),
+            Command::Upload(command) => cmd::upload::run(command).await,
+            Command::Healthcheck(args) => cmd::healthcheck::run(args),
         }
     });
     match result {

@@ -3,7 +3,7 @@
 //! part in generation like the VFS tools: offered, called, answered from
 //! their schemas, recorded.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -3,10 +3,9 @@
 //! API on loopback. The token must reach GitHub and nothing else: not
 //! stdout, not the logs, not /metrics.
 
-#[path = "../../sandbox/tests/common/fake_github.rs"]
-mod fake_github;
+use crate::fake_github;
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

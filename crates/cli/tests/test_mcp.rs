@@ -2,7 +2,7 @@
 //! `/mcp` and to `weft mcp --stdio`, and `weft tools import` reading real MCP
 //! servers.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -233,7 +233,7 @@ fn initialize_status(addr: &str, host: &str) -> String {
 
 #[test]
 fn serve_accepts_the_mcp_hosts_it_is_told() {
-    let (_serve, addr) = common::weft_serve_with(1, &["--mcp-allowed-host", "weft.internal"]);
+    let (_serve, addr) = common::weft_serve_with(1, &["--allowed-host", "weft.internal"]);
     assert!(initialize_status(&addr, "weft.internal").contains(" 200 "), "allowed by the flag");
     assert!(initialize_status(&addr, &addr).contains(" 200 "), "loopback still allowed");
     let refused = initialize_status(&addr, "evil.example");

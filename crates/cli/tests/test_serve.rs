@@ -1,7 +1,7 @@
 //! `weft serve` as a user runs it: a real process on a real port, stopped by
 //! a real signal.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -22,6 +22,9 @@ use crate::ids::SeededRng;
 use crate::progress::{Event, ProgressSink, argument_preview};
 use crate::sample::TokenCount;
 
+/// Times an empty model reply is asked again before the attempt fails.
+const EMPTY_REPLY_RETRIES: u32 = 2;
+
 /// How the loop behaves: the parts of a config it reads.
 #[derive(Debug, Clone)]
 pub struct AgentSettings {
@@ -136,6 +139,13 @@ impl AgentRun<'_> {
         for _ in 0..self.settings.max_agent_steps {
             let response = self.step_request(ToolChoice::Auto).await?;
             if response.tool_calls.is_empty() || self.settings.tools.is_empty() {
+                let response = self.until_answered(response, ToolChoice::Auto).await?;
+                if !response.tool_calls.is_empty() && !self.settings.tools.is_empty() {
+                    // Asked again for its answer, the model acted instead.
+                    let step = self.act(response).await?;
+                    turn.steps.push(step);
+                    continue;
+                }
                 turn.answer = response.content.trim().to_owned();
                 turn.answer_reasoning = response.reasoning;
                 answered = true;
@@ -147,12 +157,37 @@ impl AgentRun<'_> {
         if !answered {
             // Out of steps: one more call without tools forces the answer.
             let response = self.step_request(ToolChoice::None).await?;
+            let response = self.until_answered(response, ToolChoice::None).await?;
             turn.answer = response.content.trim().to_owned();
             turn.answer_reasoning = response.reasoning;
+        }
+        if turn.answer.is_empty() {
+            return Err(AttemptError::Rejected(format!(
+                "the model gave an empty answer in turn {}",
+                self.transcript.turns.len() + 1
+            )));
         }
         self.history.push(Message::assistant(turn.answer.clone()));
         self.transcript.turns.push(turn);
         Ok(())
+    }
+
+    /// An empty reply (no text, no calls) is a failed model call, not an
+    /// answer: it is asked again, up to [`EMPTY_REPLY_RETRIES`] times. What
+    /// comes back is the first reply with text or calls, or the last empty one.
+    async fn until_answered(
+        &mut self,
+        mut response: ChatResponse,
+        tool_choice: ToolChoice,
+    ) -> Result<ChatResponse, LlmError> {
+        for _ in 0..EMPTY_REPLY_RETRIES {
+            if !response.content.trim().is_empty() || !response.tool_calls.is_empty() {
+                break;
+            }
+            tracing::debug!(sample = self.sample, "the model replied with nothing; asking again");
+            response = self.step_request(tool_choice).await?;
+        }
+        Ok(response)
     }
 
     async fn step_request(&mut self, tool_choice: ToolChoice) -> Result<ChatResponse, LlmError> {
@@ -189,7 +224,9 @@ impl AgentRun<'_> {
         self.history.push(Message { tool_calls: calls.clone(), ..Message::assistant(thought.clone()) });
         let mut executed = Vec::with_capacity(calls.len());
         for call in calls {
-            let (outcome, latency, preview) = self.execute(&call).await;
+            // A call that got no tool's answer ends the attempt: nothing
+            // the model could be shown would be an observation.
+            let (outcome, latency, preview) = self.execute(&call).await?;
             (self.progress)(Event::ToolExecuted {
                 sample: self.sample,
                 tool: call.name.clone(),
@@ -209,10 +246,13 @@ impl AgentRun<'_> {
         Ok(AgentStep { thought, calls: executed })
     }
 
-    async fn execute(&self, call: &ModelToolCall) -> (ToolOutcome, Duration, String) {
+    async fn execute(
+        &self,
+        call: &ModelToolCall,
+    ) -> Result<(ToolOutcome, Duration, String), weft_protocol::BackendError> {
         let Some(definition) = self.settings.tools.iter().find(|tool| tool.name == call.name) else {
             let outcome = ToolOutcome::error(ErrorType::UnknownTool, format!("Unknown tool: {}", call.name));
-            return (outcome, Duration::ZERO, String::new());
+            return Ok((outcome, Duration::ZERO, String::new()));
         };
         let text = call.arguments.trim();
         let arguments = if text.is_empty() {
@@ -227,12 +267,12 @@ impl AgentRun<'_> {
                     ErrorType::InvalidArguments,
                     "Invalid arguments: expected a JSON object",
                 );
-                return (outcome, Duration::ZERO, String::new());
+                return Ok((outcome, Duration::ZERO, String::new()));
             }
             Err(err) => {
                 let outcome =
                     ToolOutcome::error(ErrorType::InvalidArguments, format!("Invalid JSON arguments: {err}"));
-                return (outcome, Duration::ZERO, String::new());
+                return Ok((outcome, Duration::ZERO, String::new()));
             }
         };
         let preview = argument_preview(&arguments);
@@ -241,18 +281,19 @@ impl AgentRun<'_> {
             Err(err @ ArgumentError::Invalid(_)) => {
                 // The same error the tool would give, without running it:
                 // a real error path, recorded like any other outcome.
-                return (
+                return Ok((
                     ToolOutcome::error(ErrorType::InvalidArguments, err.to_string()),
                     Duration::ZERO,
                     preview,
-                );
+                ));
             }
             // A schema the validator cannot compile is the tool's problem,
             // not the call's: the backend judges the arguments.
             Err(err) => tracing::debug!("arguments of {} not checked: {err}", call.name),
         }
         let started = Instant::now();
-        let outcome = self.backend.execute(self.session, &ToolCall::new(call.name.clone(), arguments)).await;
-        (outcome, started.elapsed(), preview)
+        let outcome =
+            self.backend.execute(self.session, &ToolCall::new(call.name.clone(), arguments)).await?;
+        Ok((outcome, started.elapsed(), preview))
     }
 }

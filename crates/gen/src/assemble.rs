@@ -34,7 +34,8 @@ impl SampleShape {
             system_message: config
                 .output
                 .include_system_message
-                .then(|| config.sample_system_prompt().trim().to_owned()),
+                .then(|| config.sample_system_prompt().trim().to_owned())
+                .filter(|prompt| !prompt.is_empty()),
             conversation_type: config.generation.conversation.kind,
             reasoning_style: config.generation.conversation.reasoning_style,
             agent_mode: config.generation.conversation.agent_mode,
@@ -60,6 +61,7 @@ pub fn assemble(
     let mut steps = Vec::new();
     let mut executions = Vec::new();
     let mut calls = Vec::new();
+    let mut derived_reasoning = Vec::new();
     for turn in &transcript.turns {
         messages.push(ChatMessage::text("user", turn.user.clone()));
         for step in &turn.steps {
@@ -78,6 +80,16 @@ pub fn assemble(
                 tool_calls: Some(entries),
                 tool_call_id: None,
             });
+            // A model calling tools natively often writes no text with its
+            // calls. The message keeps what it wrote; the reasoning trace,
+            // whose schema wants a reason per call, gets a description of
+            // the call that metadata marks as weft's, not the model's.
+            let thought = if step.thought.is_empty() {
+                derived_reasoning.extend(step.calls.iter().map(|call| call.id.clone()));
+                describe_calls(&step.calls)
+            } else {
+                step.thought.clone()
+            };
             for call in &step.calls {
                 messages.push(ChatMessage {
                     role: "tool".to_owned(),
@@ -88,7 +100,7 @@ pub fn assemble(
                 executions.push(ToolExecution {
                     function_name: call.name.clone(),
                     arguments: call.arguments.clone(),
-                    reasoning: step.thought.clone(),
+                    reasoning: thought.clone(),
                     result: call.outcome.result.clone(),
                 });
                 calls.push(CallMetadata {
@@ -102,7 +114,7 @@ pub fn assemble(
                 step.calls.iter().map(|c| format!("{}({})", c.name, c.arguments)).collect::<Vec<_>>();
             steps.push(ReasoningStep {
                 step_number: steps.len() as u32 + 1,
-                thought: step.thought.clone(),
+                thought,
                 action: Some(action.join("; ")),
             });
         }
@@ -159,6 +171,8 @@ pub fn assemble(
         tokens: transcript.tokens,
         attempts,
         truncated_calls: transcript.truncated_calls,
+        derived_reasoning,
+        agent_mode: (agent && shape.agent_mode == AgentMode::MultiTurn).then(|| "multi_turn".to_owned()),
     };
     let question = transcript.turns.first().map(|t| t.user.clone()).unwrap_or_default();
     let final_answer = transcript.turns.last().map(|t| t.answer.clone()).unwrap_or_default();
@@ -168,14 +182,33 @@ pub fn assemble(
         reasoning,
         tool_context: agent.then_some(ToolContext { executions }),
         tools: ctx.agent.tools.iter().map(openai_tool).collect(),
-        agent_context: agent.then(|| AgentContext {
-            mode: match shape.agent_mode {
-                AgentMode::SingleTurn => "single_turn",
-                AgentMode::MultiTurn => "multi_turn",
-            }
-            .to_owned(),
-        }),
+        // DeepFabric's `agent_context.mode` is `single_turn` only; a
+        // multi-turn sample says so in `metadata.agent_mode` instead.
+        agent_context: (agent && shape.agent_mode == AgentMode::SingleTurn)
+            .then(|| AgentContext { mode: "single_turn".to_owned() }),
         question,
         final_answer,
     }
+}
+
+/// What a step that came without the model's text does, in words:
+/// `Calling read_file with file_path "config.json".`
+fn describe_calls(calls: &[crate::agent::ExecutedCall]) -> String {
+    let described: Vec<String> = calls
+        .iter()
+        .map(|call| {
+            let arguments = serde_json::from_str::<serde_json::Value>(&call.arguments).ok();
+            let pairs: Vec<String> = arguments
+                .as_ref()
+                .and_then(serde_json::Value::as_object)
+                .map(|object| object.iter().take(3).map(|(key, value)| format!("{key} {value}")).collect())
+                .unwrap_or_default();
+            if pairs.is_empty() {
+                format!("Calling {}", call.name)
+            } else {
+                format!("Calling {} with {}", call.name, pairs.join(", "))
+            }
+        })
+        .collect();
+    format!("{}.", described.join("; then "))
 }

@@ -2,7 +2,7 @@
 //! the dataset, plan the samples, run the pipeline, finish the file.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ use weft_llm::{ChatModel, JsonSteps};
 use weft_protocol::{BackendError, ToolBackend, ToolDefinition};
 
 use crate::assemble::SampleShape;
-use crate::config::{Config, ToolCalling};
+use crate::config::{Config, FormatSpec, ToolCalling};
 use crate::pipeline::{RunReport, RunSettings, plan, run};
 use crate::progress::{Event, ProgressSink};
 use crate::session::SampleContext;
@@ -41,6 +41,15 @@ pub enum GenerateError {
     /// Reading or writing the dataset failed.
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// A training format could not be written at all.
+    #[error("cannot write format `{format}`: {source}")]
+    Format {
+        /// The format.
+        format: String,
+        /// Why.
+        #[source]
+        source: weft_dataset::format::FormatError,
+    },
 }
 
 /// How to run, beyond the config.
@@ -61,6 +70,8 @@ pub struct GenerateOptions {
     pub extra_tools: Vec<String>,
     /// Make only this part of the run's samples.
     pub shard: Option<Shard>,
+    /// How attempts the tool service failed are redone.
+    pub outages: crate::pipeline::OutagePolicy,
 }
 
 impl Default for GenerateOptions {
@@ -73,6 +84,7 @@ impl Default for GenerateOptions {
             output: None,
             extra_tools: Vec::new(),
             shard: None,
+            outages: Default::default(),
         }
     }
 }
@@ -92,6 +104,21 @@ pub struct GenerateSummary {
     pub path: PathBuf,
     /// The failures file.
     pub failures_path: PathBuf,
+    /// The training formats written beside the dataset (`output.formats`).
+    pub formats: Vec<FormatWritten>,
+}
+
+/// One training format a run wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormatWritten {
+    /// The format (`trl`, a template's name, ...).
+    pub format: String,
+    /// The file.
+    pub path: PathBuf,
+    /// Samples written.
+    pub written: u64,
+    /// Samples the format could not carry, with why (`line: reason`).
+    pub failures: Vec<String>,
 }
 
 impl GenerateSummary {
@@ -157,6 +184,7 @@ pub async fn generate(
     let settings = RunSettings {
         batch_size: config.output.batch_size as usize,
         sample_retries: config.generation.sample_retries,
+        outages: options.outages,
         rules: Rules {
             max_per_query: ctx.agent.max_per_query,
             min_tool_calls: if agent { config.generation.conversation.min_tool_calls.max(1) } else { 0 },
@@ -177,5 +205,49 @@ pub async fn generate(
     let failures_path = dataset.failures_path().to_owned();
     let report = run(Arc::new(ctx), Arc::new(settings), jobs, &mut dataset, stop).await?;
     let in_file = if report.stopped { resumed + report.written } else { dataset.finish(ours)? };
-    Ok(GenerateSummary { target, in_file, resumed, report, path, failures_path })
+    // A stopped run is finished by `--resume`, which writes the formats then.
+    let formats = if report.stopped { Vec::new() } else { write_formats(&path, &config.output.formats)? };
+    Ok(GenerateSummary { target, in_file, resumed, report, path, failures_path, formats })
+}
+
+/// Renders the finished dataset at `path` into each format: the canonical
+/// file stays what resume, shards and merge work on; the formats are made
+/// from it, whole, each written atomically beside it.
+pub fn write_formats(path: &Path, specs: &[FormatSpec]) -> Result<Vec<FormatWritten>, GenerateError> {
+    use weft_dataset::format::{ChatTemplate, ChatTemplateOptions, Format, default_output, render_file};
+    let mut written = Vec::new();
+    for spec in specs {
+        let failed = |source| GenerateError::Format { format: spec.format.clone(), source };
+        let format = match spec.format.as_str() {
+            "chat-template" => {
+                let options = ChatTemplateOptions {
+                    bos_token: spec.bos_token.clone(),
+                    eos_token: spec.eos_token.clone(),
+                    add_generation_prompt: false,
+                    kwargs: spec.kwargs.clone(),
+                    split_parallel: spec.split_parallel,
+                    // Checked when the config was read.
+                    date: spec.date.as_deref().and_then(|date| date.parse().ok()),
+                };
+                let template = spec.template.as_deref().unwrap_or_default();
+                Format::ChatTemplate(Box::new(
+                    ChatTemplate::load(Path::new(template), options).map_err(failed)?,
+                ))
+            }
+            name => Format::parse(name).map_err(failed)?,
+        };
+        let out = spec.output.as_ref().map_or_else(|| default_output(path, &format), PathBuf::from);
+        let report = render_file(path, &format, &out).map_err(failed)?;
+        written.push(FormatWritten {
+            format: format.name().to_owned(),
+            path: out,
+            written: report.written as u64,
+            failures: report
+                .failures
+                .iter()
+                .map(|f| format!("line {} (sample {}): {}", f.line, f.sample_index, f.reason))
+                .collect(),
+        });
+    }
+    Ok(written)
 }

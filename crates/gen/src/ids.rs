@@ -43,10 +43,7 @@ impl SeededRng {
     }
 }
 
-/// Whether `id` is a valid tool-call id (exactly 9 ASCII alphanumerics).
-pub fn is_call_id(id: &str) -> bool {
-    id.len() == 9 && id.bytes().all(|b| b.is_ascii_alphanumeric())
-}
+pub use weft_dataset::sample::is_call_id;
 
 #[cfg(test)]
 mod tests {

@@ -15,9 +15,11 @@ pub mod generate;
 pub mod ids;
 pub mod pipeline;
 pub mod progress;
-pub mod sample;
+/// The canonical sample (the `weft-dataset` crate's).
+pub use weft_dataset::sample;
 pub mod session;
 pub mod shard;
 pub mod topics;
-pub mod validate;
+/// The checks a sample must pass (the `weft-dataset` crate's).
+pub use weft_dataset::validate;
 pub mod writer;

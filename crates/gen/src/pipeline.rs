@@ -6,6 +6,8 @@
 //! A stop request (SIGINT/SIGTERM in the CLI) starts no new sample, gives
 //! the ones in flight `grace` to finish and abandons the rest; every line in
 //! the file stays whole.
+//!
+//! [`BackendError::is_transient`]: weft_protocol::BackendError::is_transient
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -14,13 +16,14 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::agent::AttemptError;
 use crate::assemble::{SampleShape, assemble};
 use crate::progress::Event;
 use crate::sample::Sample;
 use crate::session::{SampleContext, SampleJob, attempt};
 use crate::topics::TopicPath;
 use crate::validate::{Rules, validate};
-use crate::writer::{Dataset, FailureRecord, WriteError};
+use crate::writer::{FailureRecord, SampleSink, WriteError};
 
 /// How the run is shaped beyond one sample.
 #[derive(Debug, Clone)]
@@ -29,12 +32,48 @@ pub struct RunSettings {
     pub batch_size: usize,
     /// Retries of a sample that failed, with the error as feedback.
     pub sample_retries: u32,
+    /// How an attempt that met a failure of the tool service (unreachable,
+    /// a malformed answer, a lost session) is redone.
+    pub outages: OutagePolicy,
     /// What a sample must satisfy.
     pub rules: Rules,
     /// How samples are assembled.
     pub shape: SampleShape,
     /// How long in-flight samples may finish after a stop request.
     pub grace: Duration,
+}
+
+/// Redoing attempts that the tool service failed: they are not the
+/// sample's fault, so they do not use up `sample_retries` and carry no
+/// feedback; the attempt is made again, from the same seed, after a
+/// backoff, until the service answers or `retries` run out.
+#[derive(Debug, Clone, Copy)]
+pub struct OutagePolicy {
+    /// Redos of one attempt.
+    pub retries: u32,
+    /// The first wait; each next one doubles, up to `max_delay`.
+    pub delay: Duration,
+    /// The longest wait.
+    pub max_delay: Duration,
+}
+
+impl Default for OutagePolicy {
+    /// Eight redos over about a minute: a tool service restarted by its
+    /// supervisor is back well within that.
+    fn default() -> Self {
+        Self { retries: 8, delay: Duration::from_millis(250), max_delay: Duration::from_secs(15) }
+    }
+}
+
+impl OutagePolicy {
+    /// The wait before redo number `redo` of sample `sample`: exponential,
+    /// spread over its upper half by the sample's index so that the samples
+    /// that met one outage together do not all return at once.
+    fn wait(&self, sample: u64, redo: u32) -> Duration {
+        let full = self.delay.saturating_mul(2u32.saturating_pow(redo.min(16))).min(self.max_delay);
+        let spread = crate::ids::SeededRng::from_parts(&[sample, u64::from(redo)]).below(1000) as f64;
+        full / 2 + full.mul_f64(spread / 2000.0)
+    }
 }
 
 /// What a run did.
@@ -69,20 +108,51 @@ pub fn plan(paths: &[TopicPath], total: u64, done: &BTreeSet<u64>) -> Vec<Sample
 }
 
 /// Makes one sample: attempts until one validates or the retries run out.
+///
+/// An attempt the tool service failed ([`BackendError::is_transient`]) is
+/// made again from the same seed after a backoff ([`OutagePolicy`]); it is
+/// never assembled, so nothing it saw reaches the dataset.
 pub async fn make_sample(
     ctx: &SampleContext,
     settings: &RunSettings,
     job: &SampleJob,
 ) -> Result<Sample, FailureRecord> {
     let mut errors: Vec<String> = Vec::new();
+    let mut feedback: Option<String> = None;
     let attempts = settings.sample_retries + 1;
+    let mut made = 0u32;
     for number in 0..attempts {
-        let result = match attempt(ctx, job, number, errors.last().map(String::as_str)).await {
-            Ok(transcript) => {
-                let sample = assemble(&transcript, job, ctx, &settings.shape, number + 1);
-                validate(&sample, &settings.rules).map(|()| sample).map_err(|invalid| invalid.0)
+        let mut redo = 0u32;
+        let result = loop {
+            made += 1;
+            match attempt(ctx, job, number, feedback.as_deref()).await {
+                Ok(transcript) => {
+                    let sample = assemble(&transcript, job, ctx, &settings.shape, number + 1);
+                    break validate(&sample, &settings.rules).map(|()| sample).map_err(|invalid| {
+                        feedback = Some(invalid.0.clone());
+                        invalid.0
+                    });
+                }
+                Err(AttemptError::Backend(err)) if err.is_transient() => {
+                    let reason = format!("the tool service failed: {err}");
+                    if redo >= settings.outages.retries {
+                        break Err(reason);
+                    }
+                    (ctx.progress)(Event::SampleRetried {
+                        sample: job.index,
+                        attempt: made,
+                        reason: reason.clone(),
+                    });
+                    errors.push(reason);
+                    tokio::time::sleep(settings.outages.wait(job.index, redo)).await;
+                    redo += 1;
+                }
+                Err(err @ AttemptError::Rejected(_)) => {
+                    feedback = Some(err.to_string());
+                    break Err(err.to_string());
+                }
+                Err(err) => break Err(err.to_string()),
             }
-            Err(err) => Err(err.to_string()),
         };
         match result {
             Ok(sample) => return Ok(sample),
@@ -90,7 +160,7 @@ pub async fn make_sample(
                 if number + 1 < attempts {
                     (ctx.progress)(Event::SampleRetried {
                         sample: job.index,
-                        attempt: number + 1,
+                        attempt: made,
                         reason: reason.clone(),
                     });
                 }
@@ -102,18 +172,18 @@ pub async fn make_sample(
         sample_index: job.index,
         topic_id: job.path.id.clone(),
         topic_path: job.path.topics.clone(),
-        attempts,
+        attempts: made,
         reason: errors.last().cloned().unwrap_or_default(),
         errors,
     })
 }
 
-/// Runs `jobs`, appending each finished sample to `dataset`.
+/// Runs `jobs`, handing each finished sample (or failure) to `sink`.
 pub async fn run(
     ctx: Arc<SampleContext>,
     settings: Arc<RunSettings>,
     jobs: Vec<SampleJob>,
-    dataset: &mut Dataset,
+    sink: &mut dyn SampleSink,
     mut stop: watch::Receiver<bool>,
 ) -> Result<RunReport, WriteError> {
     let mut report = RunReport::default();
@@ -140,12 +210,12 @@ pub async fn run(
         tokio::select! {
             joined = tasks.join_next() => match joined {
                 Some(Ok(Ok(sample))) => {
-                    dataset.append(&sample)?;
+                    sink.accept(&sample)?;
                     report.written += 1;
                     (ctx.progress)(Event::SampleWritten { sample: sample.metadata.sample_index });
                 }
                 Some(Ok(Err(failure))) => {
-                    dataset.record_failure(&failure)?;
+                    sink.reject(&failure)?;
                     (ctx.progress)(Event::SampleFailed { sample: failure.sample_index, reason: failure.reason.clone() });
                     report.failures.push(failure);
                 }

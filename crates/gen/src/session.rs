@@ -13,6 +13,10 @@ use crate::ids::SeededRng;
 use crate::progress::ProgressSink;
 use crate::topics::TopicPath;
 
+/// Added to the agent's system prompt when it has tools.
+const RATIONALE: &str =
+    "\n\nWhen you call tools, first write one short sentence saying why you are calling them.";
+
 /// What every sample of a run shares.
 #[derive(Clone)]
 pub struct SampleContext {
@@ -50,6 +54,12 @@ impl SampleContext {
         if !generation.instructions.trim().is_empty() {
             system_prompt.push_str("\n\n");
             system_prompt.push_str(generation.instructions.trim());
+        }
+        if !tools.is_empty() {
+            // As DeepFabric's agent prompts do: a reason with every step,
+            // which is what a training trace of tool use needs. (The model
+            // may still write none; assembly then says so in metadata.)
+            system_prompt.push_str(RATIONALE);
         }
         let conversation = &generation.conversation;
         let turns = match conversation.agent_mode {

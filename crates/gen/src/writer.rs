@@ -63,6 +63,28 @@ pub struct FailureRecord {
     pub errors: Vec<String>,
 }
 
+/// Where the pipeline puts what it made: every finished sample and every
+/// sample that failed all its attempts. The pipeline knows nothing else of
+/// storage; [`Dataset`] is the canonical JSONL file (what resume, shards
+/// and merge read), and training formats are renderings of that file
+/// (`weft_dataset::format`), made when a run ends.
+pub trait SampleSink: Send {
+    /// Stores one finished sample, whole, before returning.
+    fn accept(&mut self, sample: &Sample) -> Result<(), WriteError>;
+    /// Records a sample that failed every attempt, with its reason.
+    fn reject(&mut self, failure: &FailureRecord) -> Result<(), WriteError>;
+}
+
+impl SampleSink for Dataset {
+    fn accept(&mut self, sample: &Sample) -> Result<(), WriteError> {
+        self.append(sample)
+    }
+
+    fn reject(&mut self, failure: &FailureRecord) -> Result<(), WriteError> {
+        self.record_failure(failure)
+    }
+}
+
 /// The open dataset and failures files.
 #[derive(Debug)]
 pub struct Dataset {
@@ -87,26 +109,33 @@ pub(crate) fn sample_index(line: &[u8]) -> Result<u64, serde_json::Error> {
     serde_json::from_slice::<Head>(line).map(|head| head.metadata.sample_index)
 }
 
-/// Writes `lines`, each ended by a newline, to a temporary file beside
-/// `path`, syncs it and renames it over `path`, so a reader sees the old
-/// file or the new one, never part of one. On failure: the file and why.
+/// Writes `lines`, each ended by a newline, over `path` with
+/// [`replace_file`]. On failure: the file and why.
 pub(crate) fn replace_lines<'a>(
     path: &Path,
     lines: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<(), (PathBuf, std::io::Error)> {
+    let mut out = Vec::new();
+    for line in lines {
+        out.extend_from_slice(line);
+        out.push(b'\n');
+    }
+    replace_file(path, &out)
+}
+
+/// Writes `bytes` to a temporary file beside `path` (creating the parent
+/// directories), syncs it and renames it over `path`, so a reader, or a
+/// run resumed after a kill, sees the old file or the new one, never part
+/// of one. On failure: the file and why.
+pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), (PathBuf, std::io::Error)> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(at(parent))?;
     }
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".tmp");
     let temporary = PathBuf::from(temporary);
-    let mut out = Vec::new();
-    for line in lines {
-        out.extend_from_slice(line);
-        out.push(b'\n');
-    }
     let mut file = File::create(&temporary).map_err(at(&temporary))?;
-    file.write_all(&out).map_err(at(&temporary))?;
+    file.write_all(bytes).map_err(at(&temporary))?;
     file.sync_all().map_err(at(&temporary))?;
     std::fs::rename(&temporary, path).map_err(at(path))
 }
@@ -142,46 +171,68 @@ impl Dataset {
     }
 
     /// Reopens the dataset at `path` to continue it: the indices of the
-    /// samples already written (a torn last line is cut off first).
+    /// samples already written. A torn last line is cut off first, and a
+    /// sample that no longer passes the checks every written sample must
+    /// pass ([`crate::validate::sound`]: one built on a transport failure of
+    /// the tool service, or with an empty turn, as older runs could write)
+    /// is dropped, so that this run makes it again.
     pub fn resume(path: &Path) -> Result<(Self, BTreeSet<u64>), WriteError> {
         if !path.exists() {
             return Ok((Self::create(path)?, BTreeSet::new()));
         }
         let bytes = std::fs::read(path).map_err(io(path))?;
         let mut done = BTreeSet::new();
-        let mut good_end = 0usize;
+        let mut kept: Vec<&[u8]> = Vec::new();
+        let mut rewrite = false;
         let mut offset = 0usize;
         let mut line_number = 0usize;
         while offset < bytes.len() {
             line_number += 1;
             // A last line without its newline was torn by a crash: drop it.
-            let Some(newline) = bytes[offset..].iter().position(|&b| b == b'\n') else { break };
+            let Some(newline) = bytes[offset..].iter().position(|&b| b == b'\n') else {
+                rewrite = true;
+                break;
+            };
             let line = &bytes[offset..offset + newline];
             let next = offset + newline + 1;
-            if !line.iter().all(u8::is_ascii_whitespace) {
-                match sample_index(line) {
-                    Ok(index) => {
-                        done.insert(index);
-                    }
-                    Err(err) if next >= bytes.len() => {
-                        tracing::warn!("dropping an unreadable last line of {}: {err}", path.display());
-                        break;
-                    }
-                    Err(err) => {
-                        return Err(WriteError::Corrupt {
-                            path: path.to_owned(),
-                            line: line_number,
-                            message: err.to_string(),
-                        });
-                    }
+            offset = next;
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let index = match sample_index(line) {
+                Ok(index) => index,
+                Err(err) if next >= bytes.len() => {
+                    tracing::warn!("dropping an unreadable last line of {}: {err}", path.display());
+                    rewrite = true;
+                    break;
+                }
+                Err(err) => {
+                    return Err(WriteError::Corrupt {
+                        path: path.to_owned(),
+                        line: line_number,
+                        message: err.to_string(),
+                    });
+                }
+            };
+            let verdict = serde_json::from_slice::<Sample>(line)
+                .map_err(|err| err.to_string())
+                .and_then(|sample| crate::validate::sound(&sample).map_err(|invalid| invalid.0));
+            match verdict {
+                Ok(()) => {
+                    done.insert(index);
+                    kept.push(line);
+                }
+                Err(reason) => {
+                    tracing::warn!(
+                        "{}:{line_number}: sample {index} is made again: {reason}",
+                        path.display()
+                    );
+                    rewrite = true;
                 }
             }
-            offset = next;
-            good_end = next;
         }
-        if good_end < bytes.len() {
-            let file = OpenOptions::new().write(true).open(path).map_err(io(path))?;
-            file.set_len(good_end as u64).map_err(io(path))?;
+        if rewrite {
+            replace_lines(path, kept).map_err(|(path, source)| WriteError::Io { path, source })?;
         }
         Ok((Self::open_append(path)?, done))
     }
@@ -228,11 +279,14 @@ impl Dataset {
     }
 
     /// Rewrites the file in sample order, keeping the first line of each
-    /// index `keep` accepts. Returns how many samples the file holds.
+    /// index `keep` accepts, and drops the failure records of samples the
+    /// file now holds (an earlier run's failures that a resume made good).
+    /// Returns how many samples the file holds.
     pub fn finish(self, keep: impl Fn(u64) -> bool) -> Result<u64, WriteError> {
-        let Self { path, file, .. } = self;
+        let Self { path, file, failures_path, failures } = self;
         file.sync_all().map_err(io(&path))?;
         drop(file);
+        drop(failures);
         let text = std::fs::read(&path).map_err(io(&path))?;
         let mut lines: Vec<(u64, &[u8])> = Vec::new();
         for (number, line) in text.split(|&b| b == b'\n').enumerate() {
@@ -252,6 +306,45 @@ impl Dataset {
         lines.dedup_by_key(|(index, _)| *index);
         replace_lines(&path, lines.iter().map(|(_, line)| *line))
             .map_err(|(path, source)| WriteError::Io { path, source })?;
+        let written: BTreeSet<u64> = lines.iter().map(|(index, _)| *index).collect();
+        prune_failures(&failures_path, &written)?;
         Ok(lines.len() as u64)
     }
+}
+
+/// Rewrites the failures file without the records of samples in `written`,
+/// and with only the newest record of a sample that failed in several runs
+/// (removing the file when none is left). Lines that are not failure records
+/// are kept.
+fn prune_failures(path: &Path, written: &BTreeSet<u64>) -> Result<(), WriteError> {
+    let text = match std::fs::read(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(WriteError::Io { path: path.to_owned(), source }),
+    };
+    let lines: Vec<&[u8]> =
+        text.split(|&b| b == b'\n').filter(|line| !line.trim_ascii().is_empty()).collect();
+    let indices: Vec<Option<u64>> = lines
+        .iter()
+        .map(|line| serde_json::from_slice::<FailureRecord>(line).ok().map(|record| record.sample_index))
+        .collect();
+    let newest: std::collections::HashMap<u64, usize> =
+        indices.iter().enumerate().filter_map(|(position, index)| Some(((*index)?, position))).collect();
+    let kept: Vec<&[u8]> = lines
+        .iter()
+        .zip(&indices)
+        .enumerate()
+        .filter(|(position, (_, index))| match index {
+            None => true,
+            Some(index) => !written.contains(index) && newest.get(index) == Some(position),
+        })
+        .map(|(_, (line, _))| *line)
+        .collect();
+    if kept.len() == lines.len() {
+        return Ok(());
+    }
+    if kept.is_empty() {
+        return std::fs::remove_file(path).map_err(io(path));
+    }
+    replace_lines(path, kept).map_err(|(path, source)| WriteError::Io { path, source })
 }

@@ -68,3 +68,12 @@ fn a_missing_file_is_a_read_error() {
     assert!(matches!(err, ConfigError::Read { .. }));
     assert!(err.to_string().starts_with("cannot read config /nonexistent/weft.yaml"));
 }
+
+#[test]
+fn kaggle_is_refused_with_what_to_do_instead() {
+    let err = load_broken("kaggle.yaml");
+    assert_eq!(positions(&err), [Some((10, 3))]);
+    let text = err.to_string();
+    assert!(text.contains("weft does not publish to Kaggle (`kaggle:`)"), "{text}");
+    assert!(text.contains("kaggle datasets create -p DIR"), "{text}");
+}

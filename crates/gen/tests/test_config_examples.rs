@@ -97,7 +97,6 @@ fn pyyaml_booleans_and_merge_keys() {
     assert!(c.warnings.iter().any(|w| { w.message.contains("`reasoning_style: structured` is deprecated") }));
     // Top-level checkpoint (newer DeepFabric) lands in output.
     assert_eq!(c.output.checkpoint.as_ref().map(|cp| cp.interval), Some(4));
-    assert_eq!(c.kaggle.as_ref().map(|k| k.handle.as_str()), Some("acme/shell-log-agents"));
 }
 
 #[test]

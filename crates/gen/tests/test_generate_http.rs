@@ -1,7 +1,7 @@
 //! The same seeded run against `weft serve` over HTTP and against the
 //! in-process sandbox gives the same dataset, byte for byte.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

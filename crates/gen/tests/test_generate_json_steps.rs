@@ -3,7 +3,7 @@
 //! through structured output. The dataset must look exactly like one from
 //! native tool calling, with every result coming from the real sandbox.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! End to end with the offline `scripted` model and the in-process sandbox.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,8 +65,10 @@ async fn tool_messages_are_what_the_sandbox_returned() {
         for call in sample.messages.iter().filter_map(|m| m.tool_calls.as_ref()).flatten() {
             let arguments =
                 serde_json::from_str(&call.function.arguments).expect("scripted arguments are JSON");
-            let outcome =
-                replay.execute(&session, &ToolCall::new(call.function.name.clone(), arguments)).await;
+            let outcome = replay
+                .execute(&session, &ToolCall::new(call.function.name.clone(), arguments))
+                .await
+                .expect("in process");
             assert_eq!(results[call.id.as_str()], outcome.result, "call {}", call.id);
             compared += 1;
         }

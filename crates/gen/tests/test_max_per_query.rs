@@ -2,7 +2,7 @@
 //! file with the reason); non-strict drops the extra calls before they run,
 //! so messages, executions and metadata agree.
 
-mod common;
+use crate::common;
 
 use weft_gen::validate::{Rules, validate};
 use weft_llm::{ProviderSpec, build_model};

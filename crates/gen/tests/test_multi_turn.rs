@@ -1,7 +1,7 @@
 //! `agent_mode: multi_turn`: a simulated user continues the conversation and
 //! the sandbox session carries its state from turn to turn.
 
-mod common;
+use crate::common;
 
 use weft_gen::validate::{Rules, validate};
 
@@ -22,7 +22,10 @@ async fn a_simulated_user_continues_over_one_session() {
     assert_eq!(samples.len(), 4);
     for sample in &samples {
         validate(sample, &Rules { max_per_query: 4, min_tool_calls: 1 }).expect("valid");
-        assert_eq!(sample.agent_context.as_ref().map(|c| c.mode.as_str()), Some("multi_turn"));
+        // DeepFabric's `agent_context.mode` knows `single_turn` only: a
+        // multi-turn sample says so in weft's metadata instead.
+        assert!(sample.agent_context.is_none());
+        assert_eq!(sample.metadata.agent_mode.as_deref(), Some("multi_turn"));
         let users: Vec<usize> =
             sample.messages.iter().enumerate().filter(|(_, m)| m.role == "user").map(|(i, _)| i).collect();
         assert!((2..=3).contains(&users.len()), "{} user turns", users.len());

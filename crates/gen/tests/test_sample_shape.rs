@@ -1,6 +1,6 @@
 //! The shape of one sample, pinned.
 
-mod common;
+use crate::common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_quickstart_sample() {

@@ -262,6 +262,31 @@ async fn trees_save_as_deepfabric_jsonl() {
     assert_eq!(loaded.paths(), tree.paths());
 }
 
+/// Defect: the topic file was written in place, so a kill mid-save left a
+/// torn file that `--resume` could not read. Saving now replaces the file
+/// whole: a reader of the old file (a handle opened before) still reads all
+/// of the old text, and no temporary file is left behind.
+#[test]
+fn saving_replaces_the_topic_file_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("topics.jsonl");
+    let old = topics::load(&fixture("deepfabric_tree.jsonl")).expect("load");
+    topics::save(&old, &file).expect("save");
+    let old_text = topics::to_file_text(&old);
+    let mut reader = std::fs::File::open(&file).expect("open");
+    let new = topics::TopicGraph::with_root(TopicMode::Tree, "Another root", 0);
+    topics::save(&new, &file).expect("save again");
+    let mut seen = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut seen).expect("read the old file");
+    assert_eq!(seen, old_text, "the old file was rewritten in place");
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), topics::to_file_text(&new));
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+}
+
 fn fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/topics").join(name)
 }

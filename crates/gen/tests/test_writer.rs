@@ -1,7 +1,7 @@
 //! Resume reads back what a crash left: whole lines count, a torn last line
 //! is cut off, a corrupt line in the middle is an error, not silently lost.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -112,13 +112,26 @@ impl<W: WireFormat> HttpModel<W> {
         std::borrow::Cow::Owned(filled)
     }
 
-    /// POSTs `body`, retrying what is worth retrying, and returns the reply JSON.
-    async fn post(&self, body: &Value, estimated_tokens: u64) -> Result<Value, LlmError> {
+    /// POSTs `body`, retrying what is worth retrying, and returns the reply
+    /// as `parse` understands it. A reply that cannot be understood — a body
+    /// cut off, empty or not JSON, or JSON without a reply in it, all with a
+    /// 200 — is retried like a 5xx: the call failed, not the sample.
+    async fn post<T>(
+        &self,
+        body: &Value,
+        estimated_tokens: u64,
+        parse: impl Fn(Value) -> Result<T, LlmError>,
+    ) -> Result<T, LlmError> {
         let url = self.url()?;
         let mut attempt = 0u32;
         loop {
             self.limits.acquire(estimated_tokens).await;
-            let failure = match self.attempt(&url, body).await {
+            let failure = match self.attempt(&url, body).await.and_then(|value| {
+                parse(value).map_err(|error| match error {
+                    malformed @ LlmError::Malformed { .. } => Failure::retryable(malformed, None),
+                    other => Failure::fatal(other),
+                })
+            }) {
                 Ok(value) => return Ok(value),
                 Err(failure) => failure,
             };
@@ -153,10 +166,13 @@ impl<W: WireFormat> HttpModel<W> {
         let bytes = response.bytes().await.map_err(|err| Failure::retryable(self.transport(&err), None))?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|err| {
-                Failure::fatal(LlmError::Malformed {
-                    provider: self.settings.provider.clone(),
-                    message: format!("reply is not JSON ({err}): {}", self.excerpt(&bytes)),
-                })
+                Failure::retryable(
+                    LlmError::Malformed {
+                        provider: self.settings.provider.clone(),
+                        message: format!("reply is not JSON ({err}): {}", self.excerpt(&bytes)),
+                    },
+                    None,
+                )
             });
         }
         let error = LlmError::Status {
@@ -230,8 +246,7 @@ impl<W: WireFormat> ChatModel for HttpModel<W> {
         let result = async {
             let body = self.wire.body(&self.settings.model, &request)?;
             let estimate = estimate_tokens(&body) + u64::from(request.max_tokens.unwrap_or(0));
-            let reply = self.post(&body, estimate).await?;
-            self.wire.parse(&request, reply)
+            self.post(&body, estimate, |reply| self.wire.parse(&request, reply)).await
         }
         .await;
         match &result {

@@ -1,6 +1,6 @@
 //! Anthropic Messages against a fake server speaking its wire format.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -128,9 +128,12 @@ async fn overloaded_and_rate_limited_replies_are_retried() {
 }
 
 #[tokio::test]
-async fn malformed_reply_is_an_error() {
-    let server = FakeServer::start(vec![Reply::json(json!({"type": "message", "role": "assistant"}))]).await;
+async fn a_malformed_reply_is_retried_then_an_error() {
+    // Two retries: the third malformed reply fails the call.
+    let server =
+        FakeServer::start(vec![Reply::json(json!({"type": "message", "role": "assistant"})); 3]).await;
     assert!(matches!(model_at(&server.base).chat(&plain("Hi")).await, Err(LlmError::Malformed { .. })));
+    assert_eq!(server.requests().len(), 3);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Gemini generateContent against a fake server speaking its wire format.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -113,9 +113,11 @@ async fn rate_limit_with_http_date_and_server_error_are_retried() {
 }
 
 #[tokio::test]
-async fn malformed_reply_is_an_error() {
-    let server = FakeServer::start(vec![Reply::json(json!({"usageMetadata": {}}))]).await;
+async fn a_malformed_reply_is_retried_then_an_error() {
+    // Two retries: the third malformed reply fails the call.
+    let server = FakeServer::start(vec![Reply::json(json!({"usageMetadata": {}})); 3]).await;
     assert!(matches!(model_at(&server.base).chat(&plain("Hi")).await, Err(LlmError::Malformed { .. })));
+    assert_eq!(server.requests().len(), 3);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Ollama's native /api/chat against a fake server speaking its wire format.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -93,9 +93,11 @@ async fn busy_server_is_retried() {
 }
 
 #[tokio::test]
-async fn malformed_reply_is_an_error() {
-    let server = FakeServer::start(vec![Reply::json(json!({"done": true}))]).await;
+async fn a_malformed_reply_is_retried_then_an_error() {
+    // Two retries: the third malformed reply fails the call.
+    let server = FakeServer::start(vec![Reply::json(json!({"done": true})); 3]).await;
     assert!(matches!(model_at(&server.base).chat(&plain("Hi")).await, Err(LlmError::Malformed { .. })));
+    assert_eq!(server.requests().len(), 3);
 }
 
 #[tokio::test]

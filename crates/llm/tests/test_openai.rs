@@ -1,6 +1,6 @@
 //! OpenAI Chat Completions against a fake server speaking its wire format.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -112,7 +112,7 @@ async fn structured_output_uses_a_strict_json_schema() {
     assert_eq!(format["json_schema"]["strict"], true);
     let schema = &format["json_schema"]["schema"];
     assert_eq!(schema["additionalProperties"], false);
-    assert_eq!(schema["required"], json!(["note", "subtopics"]));
+    assert_eq!(schema["required"], json!(["subtopics", "note"]));
     assert_eq!(schema["properties"]["note"]["type"], json!(["string", "null"]));
 }
 
@@ -167,16 +167,95 @@ async fn client_errors_are_not_retried_and_never_show_the_key() {
 }
 
 #[tokio::test]
-async fn malformed_replies_are_errors() {
+async fn a_200_that_is_not_a_reply_is_retried_as_a_call() {
+    // Empty, cut-off JSON, not JSON, JSON without a reply: each is a failed
+    // call (retried), not a failed sample.
     let server = FakeServer::start(vec![
+        Reply::status(200, ""),
+        Reply::status(200, r#"{"choices": [{"message": {"content": "hal"#),
+        text_reply("first"),
         Reply::status(200, "<html>not json</html>"),
         Reply::json(json!({"choices": []})),
+        text_reply("second"),
     ])
     .await;
-    let model = build_model_in(&spec("openai", "gpt-test", &server.base), &empty_env()).unwrap();
-    assert!(matches!(model.chat(&plain("Hi")).await, Err(LlmError::Malformed { .. })));
-    assert!(matches!(model.chat(&plain("Hi")).await, Err(LlmError::Malformed { .. })));
-    assert_eq!(server.requests().len(), 2, "malformed replies are not retried");
+    let usage = UsageCounter::new();
+    let env = empty_env().with_usage(usage.clone());
+    let model = build_model_in(&spec("openai", "gpt-test", &server.base), &env).unwrap();
+    assert_eq!(model.chat(&plain("Hi")).await.unwrap().content, "first");
+    assert_eq!(model.chat(&plain("Hi")).await.unwrap().content, "second");
+    assert_eq!(server.requests().len(), 6);
+    let totals = usage.snapshot();
+    assert_eq!((totals.calls, totals.retries, totals.failures), (2, 4, 0));
+
+    // Past the retries, the call fails with the reason.
+    let failing = FakeServer::start(vec![Reply::status(200, ""); 3]).await;
+    let model = build_model_in(&spec("openai", "gpt-test", &failing.base), &empty_env()).unwrap();
+    match model.chat(&plain("Hi")).await {
+        Err(LlmError::Malformed { message, .. }) => assert!(message.contains("(empty body)"), "{message}"),
+        other => panic!("expected a malformed reply, got {other:?}"),
+    }
+    assert_eq!(failing.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn a_body_cut_off_by_the_connection_is_retried() {
+    // A raw server: the first reply promises more bytes than it sends and
+    // closes the connection; the second is whole.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = served.clone();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else { return };
+            let number = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 4096];
+            // Read the head and the body the head announces.
+            loop {
+                let read = socket.read(&mut buffer).await.unwrap_or(0);
+                if read == 0 {
+                    break;
+                }
+                request.extend_from_slice(&buffer[..read]);
+                let text = String::from_utf8_lossy(&request);
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text[..end]
+                        .lines()
+                        .find_map(|line| {
+                            line.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().to_owned())
+                        })
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if request.len() >= end + 4 + length {
+                        break;
+                    }
+                }
+            }
+            let whole = json!({"choices": [{"message": {"role": "assistant", "content": "whole"}, "finish_reason": "stop"}]}).to_string();
+            let reply = if number == 0 {
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+                    whole.len(),
+                    &whole[..20]
+                )
+            } else {
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{whole}",
+                    whole.len()
+                )
+            };
+            let _ = socket.write_all(reply.as_bytes()).await;
+            let _ = socket.shutdown().await;
+        }
+    });
+    let model = build_model_in(&spec("openai", "gpt-test", &base), &empty_env()).unwrap();
+    assert_eq!(model.chat(&plain("Hi")).await.unwrap().content, "whole");
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! OpenRouter: the OpenAI wire format with its own key and base URL.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -81,9 +81,11 @@ async fn retries_429_and_5xx() {
 }
 
 #[tokio::test]
-async fn malformed_reply_is_an_error() {
-    let server = FakeServer::start(vec![Reply::json(json!({"error_free": true}))]).await;
+async fn a_malformed_reply_is_retried_then_an_error() {
+    // Two retries: the third malformed reply fails the call.
+    let server = FakeServer::start(vec![Reply::json(json!({"error_free": true})); 3]).await;
     assert!(matches!(model_at(&server.base).chat(&plain("Hi")).await, Err(LlmError::Malformed { .. })));
+    assert_eq!(server.requests().len(), 3);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The scripted provider: deterministic, and a careful agent over a sandbox
 //! that answers with the real envelopes and error messages.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -6,6 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ToolCall, ToolDefinition, ToolOutcome};
 
+/// The response header in which a tool service names the instance of its
+/// session store with every tool call's answer (`weft serve` does; see
+/// `weft_sandbox::Sandbox::instance`). When it changes between two answers
+/// in one session, that session's state is gone.
+pub const STORE_INSTANCE_HEADER: &str = "weft-store-instance";
+
 /// Names one sandbox session: the unit of state a sample's tool calls share.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -58,9 +64,29 @@ pub enum BackendError {
         /// The outcome's message.
         reason: String,
     },
+    /// The session's state is gone: the tool service restarted (or its
+    /// store was replaced) since the session was opened. Calls made now
+    /// would observe a fresh, empty session, not the sample's.
+    #[error("session {session} was lost: {reason}")]
+    SessionLost {
+        /// The session.
+        session: String,
+        /// How the loss was noticed.
+        reason: String,
+    },
     /// Anything else the backend reports.
     #[error("{0}")]
     Other(String),
+}
+
+impl BackendError {
+    /// Whether the failure is the tool service's, not the call's: the
+    /// service could not be reached, answered something that is not a tool
+    /// outcome, or lost the session. Such a failure is never an observation;
+    /// the work that met it is redone, later.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable { .. } | Self::SessionLost { .. })
+    }
 }
 
 /// Where tools run. The agent loop holds one of these and never knows whether
@@ -76,8 +102,12 @@ pub trait ToolBackend: Send + Sync {
     /// Opens a fresh session and writes the seed's files into it.
     async fn open_session(&self, seed: &ScenarioSeed) -> Result<SessionId, BackendError>;
 
-    /// Executes one call in a session. Failures are outcomes, never `Err`.
-    async fn execute(&self, session: &SessionId, call: &ToolCall) -> ToolOutcome;
+    /// Executes one call in a session. A tool that failed is an `Ok`
+    /// outcome (`success: false`): a real observation. `Err` means the call
+    /// did not reach a tool or its answer did not come back — a transport
+    /// failure, a malformed reply, a lost session — which must never be
+    /// shown to a model or written into a sample.
+    async fn execute(&self, session: &SessionId, call: &ToolCall) -> Result<ToolOutcome, BackendError>;
 
     /// Drops everything the session stored. Idempotent.
     async fn close_session(&self, session: &SessionId);

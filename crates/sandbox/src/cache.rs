@@ -14,8 +14,20 @@ use wasmtime::component::Component;
 
 /// Compiles `bytes`, or loads the artifact a previous run cached.
 pub(crate) fn load(engine: &Engine, name: &str, bytes: &[u8]) -> wasmtime::Result<Component> {
-    let Some(path) = artifact_path(engine, bytes) else {
-        return Component::new(engine, bytes);
+    load_prepared(engine, name, bytes, || Ok(std::borrow::Cow::Borrowed(bytes)))
+}
+
+/// Compiles what `prepare` makes of `source` (a core module componentized,
+/// say), or loads the artifact a previous run cached for the same `source`:
+/// a cache hit skips `prepare` as well as the compilation.
+pub(crate) fn load_prepared<'a>(
+    engine: &Engine,
+    name: &str,
+    source: &[u8],
+    prepare: impl FnOnce() -> wasmtime::Result<std::borrow::Cow<'a, [u8]>>,
+) -> wasmtime::Result<Component> {
+    let Some(path) = artifact_path(engine, source) else {
+        return Component::new(engine, &*prepare()?);
     };
     if path.exists() {
         // SAFETY: the file is one this module wrote with `serialize` for an
@@ -26,7 +38,7 @@ pub(crate) fn load(engine: &Engine, name: &str, bytes: &[u8]) -> wasmtime::Resul
             Err(err) => tracing::debug!(component = name, "cached artifact unusable, recompiling: {err}"),
         }
     }
-    let component = Component::new(engine, bytes)?;
+    let component = Component::new(engine, &*prepare()?)?;
     if let Err(err) = store(&path, &component) {
         tracing::debug!(component = name, "cannot cache the compiled component: {err}");
     }

@@ -12,7 +12,7 @@ use crate::engine;
 use crate::host::{CallState, Tool, ToolPre, WitErrorType, WitOutcome, WitToolDefinition};
 use crate::kv::SharedStore;
 use crate::manifest::Limits;
-use crate::outbound::OutboundHttp;
+use weft_outbound::OutboundHttp;
 
 /// A component ready to serve calls.
 pub(crate) struct LoadedComponent {
@@ -112,7 +112,7 @@ impl LoadedComponent {
                 func.call(&mut store, (session, tool, args_json))
             });
             return match result {
-                Ok((outcome,)) => convert_outcome(outcome),
+                Ok((outcome,)) => with_quota_message(convert_outcome(outcome), store.data_mut()),
                 Err(err) => self.trap_outcome(tool, &err, store.data().memory_exceeded),
             };
         }
@@ -124,7 +124,7 @@ impl LoadedComponent {
         // also covers time spent waiting on the host (storage, network).
         let result = tokio::time::timeout(self.timeout + engine::EPOCH_TICK * 2, call).await;
         match result {
-            Ok(Ok(outcome)) => convert_outcome(outcome),
+            Ok(Ok(outcome)) => with_quota_message(convert_outcome(outcome), store.data_mut()),
             Ok(Err(err)) => self.trap_outcome(tool, &err, store.data().memory_exceeded),
             Err(_elapsed) => self.timed_out(tool),
         }
@@ -184,6 +184,17 @@ impl Mode {
         };
         Ok(Self::Sync { describe: export("describe")?, execute: export("execute")? })
     }
+}
+
+/// A `ResourceExhausted` answer to a call that ran into a storage quota
+/// says which quota (the guest only learned `too-large`).
+fn with_quota_message(mut outcome: ToolOutcome, state: &mut crate::host::CallState) -> ToolOutcome {
+    if let Some(message) = state.quota_exceeded.take()
+        && outcome.error_type == Some(ErrorType::ResourceExhausted)
+    {
+        outcome.result = message;
+    }
+    outcome
 }
 
 fn convert_outcome(outcome: WitOutcome) -> ToolOutcome {

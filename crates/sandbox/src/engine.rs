@@ -41,6 +41,17 @@ pub(crate) fn build(pool_size: u32, max_memory_bytes: usize) -> Result<Engine, S
     Engine::new(&config).map_err(|err| SandboxError::Engine(format!("{err:#}")))
 }
 
+/// The engine of Spin HTTP components: instances allocated on demand, not
+/// from the pool. Their sizes vary far more than weft's own guests' (an
+/// interpreter's component is tens of MB with large tables), and a fixed
+/// pool sized for the largest would reserve that for every slot; a Spin
+/// request costs tens of microseconds either way.
+pub(crate) fn build_spin() -> Result<Engine, SandboxError> {
+    let mut config = Config::new();
+    config.wasm_component_model(true).epoch_interruption(true).concurrency_support(false);
+    Engine::new(&config).map_err(|err| SandboxError::Engine(format!("{err:#}")))
+}
+
 /// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is dropped.
 pub(crate) fn start_ticker(engine: &Engine) {
     let weak = engine.weak();

@@ -10,7 +10,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::kv::{KvError, SharedStore};
-use crate::outbound::OutboundHttp;
+use weft_outbound::{OutboundError, OutboundHttp};
 
 // The store and config imports answer from local state and are plain
 // calls; only outbound HTTP waits on the network. A component importing
@@ -43,6 +43,9 @@ pub(crate) struct CallState {
     /// Set when the guest tried to grow past `memory_cap`: the trap that
     /// follows is `ResourceExhausted`, not a crash.
     pub(crate) memory_exceeded: bool,
+    /// The message of a storage quota the call ran into: the guest only
+    /// sees `too-large`; a `ResourceExhausted` answer gets this text.
+    pub(crate) quota_exceeded: Option<String>,
 }
 
 impl CallState {
@@ -62,6 +65,7 @@ impl CallState {
             http,
             memory_cap,
             memory_exceeded: false,
+            quota_exceeded: None,
         }
     }
 
@@ -103,10 +107,16 @@ impl ResourceLimiter for CallState {
     }
 }
 
-fn store_error(err: KvError) -> StoreError {
-    match err {
-        KvError::TooLarge(_) => StoreError::TooLarge,
-        other => StoreError::Other(other.to_string()),
+impl CallState {
+    fn store_error(&mut self, err: KvError) -> StoreError {
+        match err {
+            KvError::TooLarge(_) => StoreError::TooLarge,
+            KvError::Quota(message) => {
+                self.quota_exceeded = Some(message);
+                StoreError::TooLarge
+            }
+            other => StoreError::Other(other.to_string()),
+        }
     }
 }
 
@@ -114,23 +124,28 @@ impl weft::tool::types::Host for CallState {}
 
 impl weft::tool::session_store::Host for CallState {
     fn get(&mut self, key: String) -> Result<Option<Vec<u8>>, StoreError> {
-        self.store()?.get(&self.session, &key).map_err(store_error)
+        let result = self.store()?.get(&self.session, &key);
+        result.map_err(|err| self.store_error(err))
     }
 
     fn set(&mut self, key: String, value: Vec<u8>) -> Result<(), StoreError> {
-        self.store()?.set(&self.session, &key, &value).map_err(store_error)
+        let result = self.store()?.set(&self.session, &key, &value);
+        result.map_err(|err| self.store_error(err))
     }
 
     fn delete(&mut self, key: String) -> Result<(), StoreError> {
-        self.store()?.delete(&self.session, &key).map(drop).map_err(store_error)
+        let result = self.store()?.delete(&self.session, &key);
+        result.map(drop).map_err(|err| self.store_error(err))
     }
 
     fn exists(&mut self, key: String) -> Result<bool, StoreError> {
-        self.store()?.exists(&self.session, &key).map_err(store_error)
+        let result = self.store()?.exists(&self.session, &key);
+        result.map_err(|err| self.store_error(err))
     }
 
     fn list_keys(&mut self, prefix: String) -> Result<Vec<String>, StoreError> {
-        self.store()?.list_keys(&self.session, &prefix).map_err(store_error)
+        let result = self.store()?.list_keys(&self.session, &prefix);
+        result.map_err(|err| self.store_error(err))
     }
 }
 
@@ -142,6 +157,21 @@ impl weft::tool::config::Host for CallState {
 
 impl weft::tool::outbound_http::Host for CallState {
     async fn send(&mut self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
-        self.http.send(request).await
+        let request = weft_outbound::Request {
+            method: request.method,
+            url: request.url,
+            headers: request.headers,
+            body: request.body,
+        };
+        match self.http.send(request).await {
+            Ok(response) => {
+                Ok(HttpResponse { status: response.status, headers: response.headers, body: response.body })
+            }
+            Err(OutboundError::NotAllowed(message)) => Err(HttpError::NotAllowed(message)),
+            Err(OutboundError::InvalidRequest(message)) => Err(HttpError::InvalidRequest(message)),
+            Err(OutboundError::Timeout(message)) => Err(HttpError::Timeout(message)),
+            Err(OutboundError::TooLarge(message)) => Err(HttpError::TooLarge(message)),
+            Err(other) => Err(HttpError::Transport(other.to_string())),
+        }
     }
 }

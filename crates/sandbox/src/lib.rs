@@ -30,17 +30,22 @@ mod component;
 mod engine;
 mod error;
 mod host;
-pub mod kv;
 mod manifest;
-mod outbound;
-mod redact;
 mod sandbox;
+mod spin;
+
+/// The key-value stores (the `weft-kv` crate).
+pub use weft_kv as kv;
 
 pub use builtin::BUILTIN_COMPONENTS;
 pub use error::SandboxError;
-pub use manifest::{ComponentSpec, HttpLimits, KvStoreSpec, Limits, Manifest, VariableSpec};
-pub use redact::{REDACTED, Redactor};
+pub use manifest::{
+    BuildSpec, Commands, ComponentSpec, FileMount, HttpLimits, HttpRoute, KvStoreSpec, Limits, Manifest,
+    RouteMatch, SessionLimits, VariableSpec,
+};
 pub use sandbox::{ComponentInfo, NATIVE_COMPONENTS, NativeComponent, Sandbox};
+pub use spin::{SPIN_APP_NAMESPACE, SpinRequest, SpinResponse, SpinRoute};
+pub use weft_variables::{REDACTED, Redactor};
 
 #[cfg(feature = "testing")]
 pub mod testing;

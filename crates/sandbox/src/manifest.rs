@@ -24,8 +24,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+pub use weft_kv::StoreSpec as KvStoreSpec;
+pub use weft_outbound::HttpLimits;
+pub use weft_variables::VariableSpec;
+use weft_variables::Variables;
 
 use crate::SandboxError;
+
+mod routes;
+mod spin_toml;
+
+pub(crate) use routes::route;
+pub use routes::{HttpRoute, RouteMatch};
 
 /// The manifest used when none is given: the built-in VFS with an in-memory store.
 const BUILTIN_MANIFEST: &str = include_str!("../weft.toml");
@@ -49,9 +59,16 @@ pub struct Manifest {
     /// Key-value stores by label; `default` is in-memory unless given here.
     #[serde(default)]
     pub key_value_store: BTreeMap<String, KvStoreSpec>,
+    /// Caps on what sessions may store (`[session_limits]`).
+    #[serde(default)]
+    pub session_limits: SessionLimits,
     /// Where relative `source` and store paths are resolved.
     #[serde(skip)]
     pub base_dir: PathBuf,
+    /// HTTP routes to components, from a `spin.toml`'s `[[trigger.http]]`.
+    /// A component without one is served at `/{name}/...`.
+    #[serde(skip)]
+    pub routes: Vec<HttpRoute>,
     /// Values set in code with [`Manifest::set_variable`]; they win over
     /// the environment and the defaults.
     #[serde(skip)]
@@ -68,21 +85,6 @@ pub struct Application {
     /// Version string.
     #[serde(default)]
     pub version: Option<String>,
-}
-
-/// An application variable.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VariableSpec {
-    /// Value when the environment gives none.
-    #[serde(default)]
-    pub default: Option<String>,
-    /// A variable without a default must be set in the environment.
-    #[serde(default)]
-    pub required: bool,
-    /// A secret is never logged, never shown in errors or metrics.
-    #[serde(default)]
-    pub secret: bool,
 }
 
 /// `[component.NAME]`.
@@ -121,37 +123,118 @@ pub struct ComponentSpec {
     /// when that variable resolves to a non-empty value (e.g. a token).
     #[serde(default)]
     pub enabled_if: Option<String>,
+    /// Environment variables the component's WASI environment holds (a
+    /// grant, as Spin's `environment`; empty by default).
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
+    /// Directories mounted read-only into the component (Spin's `files`
+    /// with `{ source, destination }`); none by default.
+    #[serde(default)]
+    pub files: Vec<FileMount>,
+    /// How `weft build` builds the component's source (Spin's `[component.NAME.build]`).
+    #[serde(default)]
+    pub build: Option<BuildSpec>,
+    /// A JSON file of the component's tool definitions (MCP `tools/list`
+    /// form, or `{"tools": [...]}`), for a Spin HTTP component that does not
+    /// describe them on `GET .../components` itself.
+    #[serde(default)]
+    pub tools: Option<PathBuf>,
 }
 
-/// `[component.NAME.http]`: limits of one outbound request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct HttpLimits {
-    /// Budget to open the connection (TCP and TLS), in milliseconds.
-    pub connect_timeout_ms: u64,
-    /// Budget from sending the request to the response headers, in milliseconds.
-    pub first_byte_timeout_ms: u64,
-    /// Longest pause allowed while the body streams in, in milliseconds.
-    pub between_bytes_timeout_ms: u64,
-    /// Largest response body accepted, in bytes.
-    pub max_response_bytes: u64,
+/// A directory of the host mounted read-only into a component.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileMount {
+    /// The host directory, relative to the manifest.
+    pub source: PathBuf,
+    /// Where the guest sees it (`/` when absent).
+    #[serde(default = "root")]
+    pub destination: String,
 }
 
-impl Default for HttpLimits {
-    fn default() -> Self {
-        Self {
-            connect_timeout_ms: 5_000,
-            first_byte_timeout_ms: 10_000,
-            between_bytes_timeout_ms: 10_000,
-            max_response_bytes: 8 << 20,
+/// `[component.NAME.build]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildSpec {
+    /// A shell command, or several run in order.
+    pub command: Commands,
+    /// Where it runs, relative to the manifest.
+    #[serde(default)]
+    pub workdir: Option<PathBuf>,
+    /// Files that trigger a rebuild (kept for Spin's `spin watch`; weft does not watch).
+    #[serde(default)]
+    pub watch: Vec<String>,
+}
+
+/// One command or several.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Commands {
+    /// `command = "cargo build ..."`.
+    One(String),
+    /// `command = ["step 1", "step 2"]`.
+    Many(Vec<String>),
+}
+
+impl Commands {
+    /// The commands in order.
+    pub fn all(&self) -> Vec<&str> {
+        match self {
+            Self::One(command) => vec![command.as_str()],
+            Self::Many(commands) => commands.iter().map(String::as_str).collect(),
         }
     }
+}
+
+fn root() -> String {
+    "/".to_owned()
 }
 
 impl ComponentSpec {
     /// The component's per-call limits.
     pub fn limits(&self) -> Limits {
         Limits { timeout_ms: self.timeout_ms, memory_limit_mib: self.memory_limit_mib }
+    }
+}
+
+/// `[session_limits]`: what the sessions of weft-world components may hold
+/// in their stores; a write past a cap is `ResourceExhausted` saying which.
+/// A Spin component's labelled store (one namespace for the application)
+/// gets the total cap only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionLimits {
+    /// MiB (keys plus values) one session may hold.
+    pub max_session_mib: u64,
+    /// Files (keys) one session may hold.
+    pub max_session_files: u64,
+    /// MiB all sessions of a store may hold together.
+    pub max_total_mib: u64,
+    /// Longest session id, in bytes.
+    pub max_session_id_bytes: usize,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        let quota = weft_kv::quota::Quota::default();
+        Self {
+            max_session_mib: quota.session_bytes >> 20,
+            max_session_files: quota.session_keys,
+            max_total_mib: quota.total_bytes >> 20,
+            max_session_id_bytes: quota.session_id_len,
+        }
+    }
+}
+
+impl SessionLimits {
+    /// The store caps these limits set.
+    pub fn quota(&self) -> weft_kv::quota::Quota {
+        weft_kv::quota::Quota {
+            session_bytes: self.max_session_mib.saturating_mul(1 << 20),
+            session_keys: self.max_session_files,
+            total_bytes: self.max_total_mib.saturating_mul(1 << 20),
+            session_id_len: self.max_session_id_bytes,
+        }
     }
 }
 
@@ -163,28 +246,6 @@ pub struct Limits {
     pub timeout_ms: u64,
     /// Memory cap of one instance, in MiB; growing past it is `ResourceExhausted`.
     pub memory_limit_mib: u64,
-}
-
-/// `[key_value_store.LABEL]`: which backend holds the sessions.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
-pub enum KvStoreSpec {
-    /// In process memory; gone at exit.
-    Memory,
-    /// A redb file; survives restarts.
-    Redb {
-        /// The file, relative to the manifest.
-        path: PathBuf,
-    },
-    /// A Redis server, shared by every replica pointed at it.
-    Redis {
-        /// `redis://[:password@]host:port[/db]`; `WEFT_KV_<LABEL>_URL`
-        /// overrides it, so a password can stay out of the file.
-        url: String,
-        /// Seconds after its last write that a session expires; none by default.
-        #[serde(default)]
-        ttl_secs: Option<u64>,
-    },
 }
 
 fn one() -> u32 {
@@ -204,12 +265,38 @@ impl Manifest {
             .expect("the built-in manifest is valid")
     }
 
-    /// Reads a manifest file.
+    /// Reads a manifest file: a `weft.toml`, or a Spin application manifest
+    /// (`spin_manifest_version = 2`), told apart by their version key.
     pub fn load(path: &Path) -> Result<Self, SandboxError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| SandboxError::ReadManifest { path: path.to_owned(), source })?;
         let base_dir = path.parent().map(Path::to_owned).unwrap_or_default();
+        if spin_toml::is_spin_manifest(&text) {
+            return spin_toml::parse(&text, path, base_dir);
+        }
         Self::parse(&text, path, base_dir)
+    }
+
+    /// Reads a Spin runtime config (`--runtime-config-file`): its
+    /// `[key_value_store.LABEL]` tables (`type = "spin"` with an optional
+    /// `path`, or `type = "redis"` with `url`) choose the stores' backends.
+    /// Relative paths are resolved against the file's directory.
+    pub fn apply_runtime_config(&mut self, path: &Path) -> Result<(), SandboxError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| SandboxError::ReadManifest { path: path.to_owned(), source })?;
+        let dir = path.parent().map(Path::to_owned).unwrap_or_default();
+        for (label, spec) in spin_toml::runtime_config(&text, path)? {
+            self.key_value_store.insert(label, spin_toml::resolve_store_paths(spec, &dir));
+        }
+        Ok(())
+    }
+
+    /// The route the HTTP request for `path` takes: a `[[trigger.http]]`
+    /// route (exact routes before wildcards, the longest wildcard prefix
+    /// first, the last of two equal routes), else `/{name}/...` of a
+    /// component without routes of its own.
+    pub fn route<'a>(&'a self, path: &str) -> Option<RouteMatch<'a>> {
+        routes::route(&self.routes, path)
     }
 
     /// Parses manifest text; `origin` names it in errors.
@@ -258,6 +345,11 @@ impl Manifest {
                 .is_none_or(|name| self.variable(name, env).is_ok_and(|value| !value.trim().is_empty()))
     }
 
+    /// The application variables, resolved against `env`.
+    pub fn variables<'a>(&'a self, env: &'a dyn Fn(&str) -> Option<String>) -> Variables<'a> {
+        Variables::new(&self.variables, &self.overrides, env)
+    }
+
     /// A component's `allowed_outbound_hosts` with `{{ name }}` expanded;
     /// entries that expand to nothing are dropped.
     pub fn resolve_allowed_hosts(
@@ -268,9 +360,10 @@ impl Manifest {
         let Some(spec) = self.component.get(component) else {
             return Ok(Vec::new());
         };
+        let variables = self.variables(env);
         let mut hosts = Vec::new();
         for template in &spec.allowed_outbound_hosts {
-            let host = expand(template, |var| self.variable(var, env))?;
+            let host = variables.expand(template)?;
             if !host.trim().is_empty() {
                 hosts.push(host.trim().to_owned());
             }
@@ -285,45 +378,20 @@ impl Manifest {
         component: &str,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<BTreeMap<String, String>, String> {
-        let Some(spec) = self.component.get(component) else {
-            return Ok(BTreeMap::new());
-        };
-        let mut resolved = BTreeMap::new();
-        for (name, template) in &spec.variables {
-            resolved.insert(name.clone(), expand(template, |var| self.variable(var, env))?);
+        match self.component.get(component) {
+            Some(spec) => self.variables(env).resolve_all(&spec.variables),
+            None => Ok(BTreeMap::new()),
         }
-        Ok(resolved)
     }
 
-    /// Names of the application variables marked secret, with their values
-    /// as resolved (so that logs can redact them).
+    /// The values of the application variables marked secret, as resolved
+    /// (so that outcomes and errors can redact them).
     pub fn secret_values(&self, env: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
-        self.variables
-            .iter()
-            .filter(|(_, spec)| spec.secret)
-            .filter_map(|(name, _)| self.variable(name, env).ok())
-            .filter(|value| !value.is_empty())
-            .collect()
+        self.variables(env).secret_values()
     }
 
     fn variable(&self, name: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
-        if let Some(value) = self.overrides.get(name) {
-            return Ok(value.clone());
-        }
-        let upper = name.to_ascii_uppercase();
-        if let Some(value) =
-            env(&format!("WEFT_VAR_{upper}")).or_else(|| env(&format!("SPIN_VARIABLE_{upper}")))
-        {
-            return Ok(value);
-        }
-        match self.variables.get(name) {
-            Some(VariableSpec { default: Some(value), .. }) => Ok(value.clone()),
-            Some(VariableSpec { required: true, .. }) => {
-                Err(format!("variable '{name}' is required: set WEFT_VAR_{upper} or SPIN_VARIABLE_{upper}"))
-            }
-            Some(_) => Ok(String::new()),
-            None => Err(format!("variable '{name}' is not declared in [variables]")),
-        }
+        self.variables(env).get(name)
     }
 
     fn check(&self) -> Result<(), String> {
@@ -331,7 +399,10 @@ impl Manifest {
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
                 return Err(format!("component name '{name}' must be letters, digits, '-' or '_'"));
             }
-            if matches!(name.as_str(), "session" | "health" | "components" | "metrics" | "mcp") {
+            if matches!(
+                name.as_str(),
+                "session" | "health" | "components" | "metrics" | "mcp" | "tools" | "execute"
+            ) {
                 return Err(format!("component name '{name}' is reserved for a route of weft serve"));
             }
             if spec.timeout_ms == 0 || spec.memory_limit_mib == 0 {
@@ -344,29 +415,11 @@ impl Manifest {
             }
             for template in spec.variables.values().chain(&spec.allowed_outbound_hosts) {
                 // Check references now; values are resolved at load.
-                expand(template, |var| match self.variables.contains_key(var) {
-                    true => Ok(String::new()),
-                    false => Err(format!("variable '{var}' is not declared in [variables]")),
-                })?;
+                Variables::check_references(&self.variables, template)?;
             }
         }
         Ok(())
     }
-}
-
-/// Expands every `{{ name }}` in `template` with `lookup(name)`.
-fn expand(template: &str, mut lookup: impl FnMut(&str) -> Result<String, String>) -> Result<String, String> {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after.find("}}").ok_or_else(|| format!("unclosed '{{{{' in \"{template}\""))?;
-        out.push_str(&lookup(after[..end].trim())?);
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -11,14 +11,13 @@ use weft_protocol::{
 };
 
 use crate::component::LoadedComponent;
-use crate::kv::memory::MemoryStore;
-use crate::kv::redb::RedbStore;
-use crate::kv::redis::RedisStore;
+use crate::kv::quota::QuotaStore;
 use crate::kv::{KvError, SharedStore};
-use crate::manifest::{KvStoreSpec, Manifest};
-use crate::outbound::OutboundHttp;
-use crate::redact::Redactor;
+use crate::manifest::{HttpRoute, Manifest};
+use crate::spin::{self, Kind, SpinComponent, SpinGrants, SpinRequest, SpinResponse, SpinRoute};
 use crate::{SandboxError, builtin, cache, engine};
+use weft_outbound::OutboundHttp;
+use weft_variables::Redactor;
 
 /// A component and the tools it offers.
 #[derive(Debug, Clone)]
@@ -51,8 +50,27 @@ pub struct Sandbox {
     inner: Arc<Inner>,
 }
 
+/// A loaded component of either kind.
+enum Loaded {
+    /// weft's tool world: one call is one `execute`.
+    Weft(Arc<LoadedComponent>),
+    /// A Spin HTTP component: one call is one HTTP request.
+    Spin(Arc<SpinComponent>),
+}
+
+impl Loaded {
+    fn tools(&self) -> &[ToolDefinition] {
+        match self {
+            Self::Weft(component) => &component.tools,
+            Self::Spin(component) => &component.tools,
+        }
+    }
+}
+
 struct Inner {
-    components: BTreeMap<String, Arc<LoadedComponent>>,
+    components: BTreeMap<String, Loaded>,
+    /// The manifest's HTTP routes (a spin.toml's triggers).
+    http_routes: Vec<HttpRoute>,
     /// Tool name → component name, first component wins on a clash.
     routes: HashMap<String, String>,
     stores: Vec<(String, SharedStore)>,
@@ -61,6 +79,8 @@ struct Inner {
     slots: Semaphore,
     pool_size: u32,
     redactor: Redactor,
+    /// See [`Sandbox::instance`].
+    instance: String,
 }
 
 impl Sandbox {
@@ -86,7 +106,8 @@ impl Sandbox {
         let engine = engine::build(pool_size, usize::try_from(max_memory << 20).unwrap_or(usize::MAX))?;
         engine::start_ticker(&engine);
 
-        let mut stores: Vec<(String, SharedStore)> = Vec::new();
+        let mut stores = OpenStores::default();
+        let mut spin_engine: Option<wasmtime::Engine> = None;
         let mut components = BTreeMap::new();
         let mut routes = HashMap::new();
         let mut natives = Vec::new();
@@ -98,7 +119,7 @@ impl Sandbox {
                 message: redactor.redact(&message).into_owned(),
             };
             let store = match spec.key_value_stores.first() {
-                Some(label) => Some(open_store(&manifest, label, &mut stores)?),
+                Some(label) => Some(stores.session_view(&manifest, label)?),
                 None => None,
             };
             if let Some(kind) = native_kind(&spec.source) {
@@ -109,23 +130,74 @@ impl Sandbox {
             let hosts = manifest.resolve_allowed_hosts(name, &env).map_err(failed)?;
             let http = OutboundHttp::new(name, &hosts, spec.http).map_err(failed)?;
             let bytes = load_source(&manifest, &spec.source).map_err(failed)?;
-            let compiled = cache::load(&engine, name, &bytes).map_err(|err| failed(format!("{err:#}")))?;
-            let loaded =
-                LoadedComponent::new(&engine, name, &compiled, store, variables, http, spec.limits())
-                    .await
+            let core_module = spin::is_core_module(&bytes);
+            let kind = if core_module { Kind::SpinHttp } else { spin::kind_of(&bytes).map_err(failed)? };
+            let loaded = match kind {
+                Kind::Weft => {
+                    let compiled =
+                        cache::load(&engine, name, &bytes).map_err(|err| failed(format!("{err:#}")))?;
+                    let loaded =
+                        LoadedComponent::new(&engine, name, &compiled, store, variables, http, spec.limits())
+                            .await
+                            .map_err(|err| failed(format!("{err:#}")))?;
+                    Loaded::Weft(Arc::new(loaded))
+                }
+                Kind::SpinHttp => {
+                    let spin_engine = match &spin_engine {
+                        Some(engine) => engine.clone(),
+                        None => {
+                            let built = engine::build_spin()?;
+                            engine::start_ticker(&built);
+                            spin_engine = Some(built.clone());
+                            built
+                        }
+                    };
+                    let compiled = cache::load_prepared(&spin_engine, name, &bytes, || {
+                        if !core_module {
+                            return Ok(std::borrow::Cow::Borrowed(bytes.as_slice()));
+                        }
+                        let started = std::time::Instant::now();
+                        let component = spin::componentize(&bytes).map_err(wasmtime::Error::msg)?;
+                        tracing::info!(component = %name, "a wasm32-wasip1 module, made a component in {:?}", started.elapsed());
+                        Ok(std::borrow::Cow::Owned(component))
+                    })
                     .map_err(|err| failed(format!("{err:#}")))?;
-            for tool in &loaded.tools {
+                    let grants = spin_grants(&manifest, name, spec, variables, http, &mut stores)?;
+                    let tools = match &spec.tools {
+                        Some(file) => Some(read_definitions(&manifest.base_dir.join(file)).map_err(failed)?),
+                        None => None,
+                    };
+                    let route = spin::route_for(&manifest, name);
+                    let loaded = SpinComponent::load(
+                        &spin_engine,
+                        name,
+                        &compiled,
+                        grants,
+                        route,
+                        spec.limits(),
+                        tools,
+                    )
+                    .await
+                    .map_err(failed)?;
+                    Loaded::Spin(Arc::new(loaded))
+                }
+            };
+            for tool in loaded.tools() {
                 if let Some(owner) = routes.get(&tool.name) {
                     tracing::warn!(tool = %tool.name, "tool offered by both '{owner}' and '{name}'; '{owner}' serves it by name");
                 } else {
                     routes.insert(tool.name.clone(), name.clone());
                 }
             }
-            components.insert(name.clone(), Arc::new(loaded));
+            components.insert(name.clone(), loaded);
         }
+        let stores = stores.sessions;
+        let instance = instance_of(&stores);
         Ok(Self {
             inner: Arc::new(Inner {
+                instance,
                 components,
+                http_routes: manifest.routes.clone(),
                 routes,
                 stores,
                 natives,
@@ -140,8 +212,8 @@ impl Sandbox {
     pub fn components(&self) -> Vec<ComponentInfo> {
         self.inner
             .components
-            .values()
-            .map(|component| ComponentInfo { name: component.name.clone(), tools: component.tools.clone() })
+            .iter()
+            .map(|(name, component)| ComponentInfo { name: name.clone(), tools: component.tools().to_vec() })
             .collect()
     }
 
@@ -151,19 +223,87 @@ impl Sandbox {
         &self.inner.natives
     }
 
-    /// Whether a component of that name is loaded.
+    /// Whether a component of weft's world of that name is loaded: one that
+    /// answers `POST /{name}/execute` through the sandbox. (A Spin component
+    /// answers its own routes: see [`spin_route`](Self::spin_route).)
     pub fn has_component(&self, name: &str) -> bool {
-        self.inner.components.contains_key(name)
+        matches!(self.inner.components.get(name), Some(Loaded::Weft(_)))
+    }
+
+    /// Whether a Spin HTTP component of that name is loaded.
+    pub fn is_spin_component(&self, name: &str) -> bool {
+        matches!(self.inner.components.get(name), Some(Loaded::Spin(_)))
+    }
+
+    /// Whether any Spin HTTP component is loaded.
+    pub fn has_spin_components(&self) -> bool {
+        self.inner.components.values().any(|component| matches!(component, Loaded::Spin(_)))
+    }
+
+    /// The Spin component an HTTP request for `path` reaches, with the
+    /// route it takes: the manifest's `[[trigger.http]]` routes (Spin's
+    /// matching), or `/{name}/...` when the manifest has none.
+    pub fn spin_route(&self, path: &str) -> Option<(String, SpinRoute)> {
+        spin::routed(&self.inner.http_routes, path, |name| self.is_spin_component(name))
+    }
+
+    /// Serves one HTTP request with the Spin component `component`
+    /// (`None` when there is no such component). Secret values are
+    /// redacted from a text body.
+    pub async fn handle_http(&self, component: &str, request: SpinRequest) -> Option<SpinResponse> {
+        let Some(Loaded::Spin(spin)) = self.inner.components.get(component) else {
+            return None;
+        };
+        let Ok(_slot) = self.inner.slots.acquire().await else {
+            let body = serde_json::json!({"error": "The sandbox is shutting down", "error_type": "ResourceExhausted"});
+            return Some(SpinResponse {
+                status: 503,
+                headers: http::HeaderMap::new(),
+                body: body.to_string().into(),
+            });
+        };
+        let mut response = if spin.blocks() {
+            let (spin, handle) = (spin.clone(), tokio::runtime::Handle::current());
+            match tokio::task::spawn_blocking(move || handle.block_on(spin.handle(request))).await {
+                Ok(response) => response,
+                Err(err) => {
+                    let body = serde_json::json!({"error": format!("The request's thread failed: {err}"), "error_type": "ComponentError"});
+                    SpinResponse {
+                        status: 500,
+                        headers: http::HeaderMap::new(),
+                        body: body.to_string().into(),
+                    }
+                }
+            }
+        } else {
+            spin.handle(request).await
+        };
+        if let Ok(text) = std::str::from_utf8(&response.body)
+            && let std::borrow::Cow::Owned(clean) = self.inner.redactor.redact(text)
+        {
+            response.body = clean.into();
+        }
+        Some(response)
     }
 
     /// Every tool of every component (routing order).
     pub fn tool_definitions(&self) -> Vec<ToolDefinition> {
-        self.inner.components.values().flat_map(|component| component.tools.iter().cloned()).collect()
+        self.inner.components.values().flat_map(|component| component.tools().iter().cloned()).collect()
     }
 
     /// The component that serves `tool` by name.
     pub fn component_of(&self, tool: &str) -> Option<&str> {
         self.inner.routes.get(tool).map(String::as_str)
+    }
+
+    /// Names the state of every session this sandbox holds: it changes
+    /// exactly when that state is gone — a new process over in-memory
+    /// stores, a new redb file, a new Redis database — and is the same for
+    /// every replica over one shared store. `weft serve` sends it with every
+    /// tool call's answer (`weft-store-instance`), so a client notices a
+    /// restart that lost its session instead of observing an empty one.
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
     }
 
     /// One line per key-value store: `default: in-memory (...)`.
@@ -203,26 +343,46 @@ impl Sandbox {
         Some(self.run(component, session, tool, args_json).await)
     }
 
-    async fn run(
-        &self,
-        component: &Arc<LoadedComponent>,
-        session: &str,
-        tool: &str,
-        args_json: &str,
-    ) -> ToolOutcome {
+    async fn run(&self, component: &Loaded, session: &str, tool: &str, args_json: &str) -> ToolOutcome {
+        if session == spin::SPIN_APP_NAMESPACE {
+            return ToolOutcome::error(ErrorType::NotAllowed, format!("Session id '{session}' is reserved"));
+        }
         let Ok(_slot) = self.inner.slots.acquire().await else {
             return ToolOutcome::error(ErrorType::ResourceExhausted, "The sandbox is shutting down");
         };
-        let outcome = if component.blocks() {
-            run_blocking(component.clone(), session, tool, args_json).await
-        } else {
-            component.execute(session, tool, args_json).await
+        let outcome = match component {
+            Loaded::Weft(component) if component.blocks() => {
+                run_blocking(component.clone(), session, tool, args_json).await
+            }
+            Loaded::Weft(component) => component.execute(session, tool, args_json).await,
+            Loaded::Spin(component) if component.blocks() => {
+                let (component, handle) = (component.clone(), tokio::runtime::Handle::current());
+                let (session, tool_name, args) = (session.to_owned(), tool.to_owned(), args_json.to_owned());
+                tokio::task::spawn_blocking(move || {
+                    handle.block_on(component.execute(&session, &tool_name, &args))
+                })
+                .await
+                .unwrap_or_else(|err| {
+                    ToolOutcome::error(ErrorType::ComponentError, format!("The call's thread failed: {err}"))
+                })
+            }
+            Loaded::Spin(component) => component.execute(session, tool, args_json).await,
         };
         self.inner.redactor.redact_outcome(outcome)
     }
 
-    /// Removes everything every store holds for `session`; the number of keys removed.
+    /// Removes everything every store holds for `session`; the number of
+    /// keys removed. Spin components keep their sessions' keys themselves:
+    /// each gets `DELETE {route}/session/{id}`.
     pub async fn delete_session(&self, session: &str) -> usize {
+        if session == spin::SPIN_APP_NAMESPACE {
+            return 0;
+        }
+        for component in self.inner.components.values() {
+            if let Loaded::Spin(component) = component {
+                component.close_session(session).await;
+            }
+        }
         let mut deleted = 0;
         for (label, store) in &self.inner.stores {
             let result = if store.is_remote() {
@@ -259,44 +419,112 @@ async fn run_blocking(
         })
 }
 
-fn open_store(
-    manifest: &Manifest,
-    label: &str,
-    stores: &mut Vec<(String, SharedStore)>,
-) -> Result<SharedStore, SandboxError> {
-    if let Some((_, store)) = stores.iter().find(|(existing, _)| existing == label) {
-        return Ok(store.clone());
+/// The stores opened so far: each label's backend once, and two views of
+/// it — weft-world components' sessions under the manifest's per-session
+/// and total caps, a Spin application's one namespace under the total cap
+/// only — each view shared by every component granted the label.
+#[derive(Default)]
+struct OpenStores {
+    /// Label → the sessions' view (what [`Inner::stores`] keeps).
+    sessions: Vec<(String, SharedStore)>,
+    /// Label → the Spin application's view.
+    shared: Vec<(String, SharedStore)>,
+}
+
+impl OpenStores {
+    fn session_view(&mut self, manifest: &Manifest, label: &str) -> Result<SharedStore, SandboxError> {
+        self.open(manifest, label).map(|(sessions, _)| sessions)
     }
-    let store: SharedStore = match manifest.store_spec(label) {
-        KvStoreSpec::Memory => Arc::new(MemoryStore::new()),
-        KvStoreSpec::Redb { path } => {
-            let path = manifest.base_dir.join(path);
-            Arc::new(RedbStore::open(&path).map_err(|err| SandboxError::KeyValue {
-                label: label.to_owned(),
-                message: err.to_string(),
-            })?)
+
+    fn shared_view(&mut self, manifest: &Manifest, label: &str) -> Result<SharedStore, SandboxError> {
+        self.open(manifest, label).map(|(_, shared)| shared)
+    }
+
+    /// Both views of `label`, opening its backend the first time.
+    fn open(&mut self, manifest: &Manifest, label: &str) -> Result<(SharedStore, SharedStore), SandboxError> {
+        if let Some(at) = self.sessions.iter().position(|(existing, _)| existing == label) {
+            return Ok((self.sessions[at].1.clone(), self.shared[at].1.clone()));
         }
-        KvStoreSpec::Redis { url, ttl_secs } => {
-            let url = std::env::var(redis_url_var(label)).unwrap_or(url);
-            Arc::new(RedisStore::open(&url, label, ttl_secs).map_err(|err| SandboxError::KeyValue {
-                label: label.to_owned(),
-                message: err.to_string(),
-            })?)
-        }
-    };
-    stores.push((label.to_owned(), store.clone()));
-    Ok(store)
+        let env = |name: &str| std::env::var(name).ok();
+        let backend = weft_kv::open(label, &manifest.store_spec(label), &manifest.base_dir, &env)
+            .map_err(|err| SandboxError::KeyValue { label: label.to_owned(), message: err.to_string() })?;
+        let quota = manifest.session_limits.quota();
+        let sessions: SharedStore = Arc::new(QuotaStore::new(backend.clone(), quota));
+        let shared: SharedStore = Arc::new(QuotaStore::new(backend, quota.shared_namespace()));
+        self.sessions.push((label.to_owned(), sessions.clone()));
+        self.shared.push((label.to_owned(), shared.clone()));
+        Ok((sessions, shared))
+    }
 }
 
 /// `WEFT_KV_<LABEL>_URL`: the variable overriding a Redis store's URL.
-fn redis_url_var(label: &str) -> String {
-    let label: String =
-        label.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
-    format!("WEFT_KV_{label}_URL")
-}
-
 fn native_kind(source: &str) -> Option<&str> {
     source.strip_prefix("builtin:").filter(|name| NATIVE_COMPONENTS.contains(name))
+}
+
+/// One name for the stores' instances together (a random one without stores).
+fn instance_of(stores: &[(String, SharedStore)]) -> String {
+    use sha2::Digest;
+    if stores.is_empty() {
+        return format!("{:016x}", rand::random::<u64>());
+    }
+    let mut hasher = sha2::Sha256::new();
+    for (label, store) in stores {
+        hasher.update(label.as_bytes());
+        hasher.update([0]);
+        hasher.update(store.instance().as_bytes());
+        hasher.update([0]);
+    }
+    hasher.finalize()[..8].iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// What a Spin component may touch: the stores of its `key_value_stores`
+/// labels (the application's, shared by every component granted the
+/// label), its variables, its environment and mounts, its network.
+fn spin_grants(
+    manifest: &Manifest,
+    name: &str,
+    spec: &crate::ComponentSpec,
+    variables: BTreeMap<String, String>,
+    http: OutboundHttp,
+    stores: &mut OpenStores,
+) -> Result<SpinGrants, SandboxError> {
+    let mut granted = spin::GrantedStores::default();
+    for label in &spec.key_value_stores {
+        granted.by_label.insert(label.clone(), stores.shared_view(manifest, label)?);
+    }
+    for mount in &spec.files {
+        let source = manifest.base_dir.join(&mount.source);
+        if !source.is_dir() {
+            return Err(SandboxError::Component {
+                component: name.to_owned(),
+                message: format!("files: {} is not a directory", source.display()),
+            });
+        }
+    }
+    Ok(SpinGrants {
+        stores: granted,
+        variables,
+        environment: spec.environment.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        files: SpinGrants::mounts(&manifest.base_dir, &spec.files),
+        http: Arc::new(http),
+        memory_cap: usize::try_from(spec.memory_limit_mib << 20).unwrap_or(usize::MAX),
+    })
+}
+
+/// Tool definitions from a file: a JSON list, or `{"tools": [...]}`.
+fn read_definitions(path: &std::path::Path) -> Result<Vec<ToolDefinition>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| format!("tools: cannot read {}: {err}", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|err| format!("tools: {} is not JSON: {err}", path.display()))?;
+    let list = match value {
+        serde_json::Value::Object(mut object) if object.contains_key("tools") => {
+            object.remove("tools").unwrap_or_default()
+        }
+        other => other,
+    };
+    serde_json::from_value(list).map_err(|err| format!("tools: {}: {err}", path.display()))
 }
 
 fn load_source(manifest: &Manifest, source: &str) -> Result<Vec<u8>, String> {
@@ -336,8 +564,8 @@ impl ToolBackend for Sandbox {
         Ok(session)
     }
 
-    async fn execute(&self, session: &SessionId, call: &ToolCall) -> ToolOutcome {
-        Sandbox::execute(self, session.as_str(), &call.name, &call.arguments.to_string()).await
+    async fn execute(&self, session: &SessionId, call: &ToolCall) -> Result<ToolOutcome, BackendError> {
+        Ok(Sandbox::execute(self, session.as_str(), &call.name, &call.arguments.to_string()).await)
     }
 
     async fn close_session(&self, session: &SessionId) {

@@ -1,7 +1,7 @@
 //! The built-in GitHub component against a fake GitHub API on loopback,
 //! configured through the built-in manifest as a user would.
 
-mod common;
+use crate::common;
 
 use common::fake_github::{FakeGitHub, TOKEN};
 use common::{assert_err, call};

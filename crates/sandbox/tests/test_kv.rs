@@ -1,13 +1,10 @@
-//! Key-value backends: the redb file survives a restart; the backends agree.
+//! Key-value backends under the sandbox: a redb file survives a restart;
+//! replicas over one Redis serve one session.
 
-mod common;
+use crate::common;
 
 use common::{assert_ok, call};
 use serde_json::json;
-use weft_sandbox::kv::SessionStore;
-use weft_sandbox::kv::memory::MemoryStore;
-use weft_sandbox::kv::redb::RedbStore;
-use weft_sandbox::kv::redis::RedisStore;
 use weft_sandbox::testing::{own_redis, redis, unique};
 use weft_sandbox::{Manifest, Sandbox};
 
@@ -42,34 +39,6 @@ async fn redb_sessions_survive_a_restart() {
     assert_ok(&call(&sb, "kept", "read_file", json!({"file_path": "notes.md"})).await, "persisted");
 }
 
-fn exercise(store: &dyn SessionStore) {
-    store.set("s1", "f:a", b"1").expect("set");
-    store.set("s1", "f:b", b"2").expect("set");
-    store.set("s1", "x:c", b"3").expect("set");
-    store.set("s2", "f:a", b"other").expect("set");
-    assert_eq!(store.get("s1", "f:a").expect("get"), Some(b"1".to_vec()));
-    assert_eq!(store.list_keys("s1", "f:").expect("list"), ["f:a", "f:b"]);
-    assert!(store.exists("s2", "f:a").expect("exists"));
-    assert!(store.delete("s1", "f:a").expect("delete"));
-    assert!(!store.delete("s1", "f:a").expect("delete again"));
-    assert_eq!(store.delete_session("s1").expect("drop"), 2);
-    assert_eq!(store.list_keys("s1", "").expect("list"), Vec::<String>::new());
-    assert_eq!(store.get("s2", "f:a").expect("get"), Some(b"other".to_vec()));
-    let too_big = vec![0u8; weft_sandbox::kv::MAX_VALUE_BYTES + 1];
-    assert!(store.set("s2", "big", &too_big).is_err());
-}
-
-#[test]
-fn memory_backend_contract() {
-    exercise(&MemoryStore::new());
-}
-
-#[test]
-fn redb_backend_contract() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    exercise(&RedbStore::open(&dir.path().join("kv.redb")).expect("opens"));
-}
-
 fn redis_manifest(url: &str, label: &str, ttl: &str) -> Manifest {
     Manifest::parse(
         &format!(
@@ -87,15 +56,6 @@ fn redis_manifest(url: &str, label: &str, ttl: &str) -> Manifest {
         ".".into(),
     )
     .expect("parses")
-}
-
-#[test]
-fn redis_backend_contract() {
-    let Some(redis) = redis("redis_backend_contract") else { return };
-    let label = unique("contract");
-    let store = RedisStore::open(&redis.url, &label, None).expect("connects");
-    exercise(&store);
-    store.delete_session("s2").expect("cleans up");
 }
 
 #[tokio::test]
@@ -155,4 +115,60 @@ async fn a_redis_that_goes_away_fails_calls_with_an_error_not_a_hang() {
     assert!(!outcome.success, "{outcome:?}");
     assert_eq!(outcome.error_type, Some(weft_protocol::ErrorType::IOError), "{outcome:?}");
     assert!(outcome.result.contains("Redis"), "{outcome:?}");
+}
+
+/// Defect 6 of the reliability issue: a session could store without bound
+/// (120 writes of 900 KB all accepted). Now `[session_limits]` caps bytes
+/// and files per session, all sessions together and the session id; a
+/// write past a cap is `ResourceExhausted` naming the cap, nothing of it is
+/// stored, and deleting the session gives its room back.
+#[tokio::test]
+async fn session_limits_cap_bytes_files_the_total_and_the_id() {
+    let sb = common::from_toml(
+        r#"
+        [component.vfs]
+        source = "builtin:vfs"
+        key_value_stores = ["default"]
+        [session_limits]
+        max_session_mib = 1
+        max_session_files = 3
+        max_total_mib = 2
+        max_session_id_bytes = 32
+        "#,
+    )
+    .await;
+    let big = "x".repeat(450 << 10);
+    let write = |name: &str, content: &str| json!({"file_path": name, "content": content});
+    for name in ["a.bin", "b.bin"] {
+        assert!(call(&sb, "s1", "write_file", write(name, &big)).await.success);
+    }
+    let over = call(&sb, "s1", "write_file", write("c.bin", &big)).await;
+    assert_eq!(
+        over.error_type.map(|e| e.as_str().to_owned()).as_deref(),
+        Some("ResourceExhausted"),
+        "{}",
+        over.result
+    );
+    assert!(over.result.starts_with("Session storage quota exceeded"), "{}", over.result);
+    let missing = call(&sb, "s1", "read_file", json!({"file_path": "c.bin"})).await;
+    assert_eq!(missing.error_type.map(|e| e.as_str().to_owned()).as_deref(), Some("FileNotFound"));
+
+    for name in ["c.txt", "d.txt"] {
+        let _ = call(&sb, "s2", "write_file", write(name, "small")).await;
+    }
+    assert!(call(&sb, "s2", "write_file", write("e.txt", "small")).await.success);
+    let fourth = call(&sb, "s2", "write_file", write("f.txt", "small")).await;
+    assert!(fourth.result.contains("at most 3 files"), "{fourth:?}");
+
+    // s1 holds 900 KiB, s3 900 more: s4 would pass the 2 MiB of the store.
+    assert!(call(&sb, "s3", "write_file", write("a.bin", &big)).await.success);
+    assert!(call(&sb, "s3", "write_file", write("b.bin", &big)).await.success);
+    let total = call(&sb, "s4", "write_file", write("a.bin", &big)).await;
+    assert!(total.result.starts_with("Storage quota exceeded"), "{total:?}");
+    assert!(sb.delete_session("s3").await >= 2);
+    assert!(call(&sb, "s4", "write_file", write("a.bin", &big)).await.success, "s3's room is free");
+
+    let long = "s".repeat(33);
+    let refused = call(&sb, &long, "write_file", write("a.txt", "x")).await;
+    assert!(refused.result.contains("longer than the limit of 32 bytes"), "{refused:?}");
 }

@@ -1,7 +1,7 @@
 //! Outbound HTTP from a guest: only to the hosts the manifest grants, within
 //! timeouts and a size cap, never following a redirect; secrets redacted.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};

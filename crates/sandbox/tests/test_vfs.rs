@@ -1,6 +1,6 @@
 //! The VFS component, driven through the real sandbox.
 
-mod common;
+use crate::common;
 
 use common::{assert_err, assert_ok, builtin, call};
 use serde_json::json;

@@ -22,6 +22,22 @@ pub(crate) enum ApiError {
     /// A server this request named (an MCP server to pull from) failed.
     #[error("{0}")]
     Upstream(String),
+    /// The `Host` or `Origin` is not one the service answers.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A body that is not JSON.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+}
+
+impl From<crate::policy::Refusal> for ApiError {
+    fn from(refusal: crate::policy::Refusal) -> Self {
+        use crate::policy::Refusal;
+        match refusal {
+            Refusal::Host(message) | Refusal::Origin(message) => Self::Forbidden(message),
+            Refusal::ContentType(message) => Self::UnsupportedMediaType(message),
+        }
+    }
 }
 
 impl ApiError {
@@ -32,10 +48,12 @@ impl ApiError {
             Self::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
 
-    fn error_type(&self) -> &'static str {
+    pub(crate) fn error_type(&self) -> &'static str {
         match self {
             Self::InvalidRequest(_) => "InvalidRequest",
             Self::NotFound(_) => "NotFound",
@@ -43,6 +61,8 @@ impl ApiError {
             Self::Storage(_) => "IOError",
             Self::PayloadTooLarge(_) => "PayloadTooLarge",
             Self::Upstream(_) => "UpstreamError",
+            Self::Forbidden(_) => "Forbidden",
+            Self::UnsupportedMediaType(_) => "UnsupportedMediaType",
         }
     }
 }

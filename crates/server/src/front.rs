@@ -47,6 +47,7 @@ pub(crate) async fn serve(
     // says when the last of them has.
     let (stopping, stop) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
+    let mut refused = 0u64;
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -60,9 +61,24 @@ pub(crate) async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // At the cap, closed at once: idle connections are closed within a
+        // second near it (see `Connections::idle_timeout`), so room comes
+        // back and a client that retries gets in.
+        let Some(slot) = crate::Connections::admit(&front.state.connections) else {
+            drop(stream);
+            front.state.metrics.record_rejected("TooManyConnections");
+            refused += 1;
+            if refused.is_power_of_two() {
+                tracing::warn!(
+                    "{refused} connections refused: {} open is the limit (--max-connections)",
+                    front.state.connections.limits().max_connections
+                );
+            }
+            continue;
+        };
         // One reply per request: never hold it back waiting for more.
         let _ = stream.set_nodelay(true);
-        tokio::spawn(wire::connection(stream, front.clone(), graceful.watcher(), stop.clone()));
+        tokio::spawn(wire::connection(stream, front.clone(), graceful.watcher(), stop.clone(), slot));
     }
     drop(listener);
     drop(stop);
@@ -85,6 +101,11 @@ impl hyper::service::Service<Request<Incoming>> for Front {
     type Future = Answer;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
+        if let Err(refusal) = admit(&self.state, &request) {
+            let error = ApiError::from(refusal);
+            self.state.metrics.record_rejected(error.error_type());
+            return Box::pin(async move { Ok(error.into_response()) });
+        }
         if is_tool_call(&self.state, &request) {
             let state = Arc::clone(&self.state);
             return Box::pin(async move { Ok(tool_call(&state, request).await) });
@@ -92,6 +113,24 @@ impl hyper::service::Service<Request<Incoming>> for Front {
         let router = self.router.clone();
         Box::pin(async move { router.oneshot(request.map(Body::new)).await })
     }
+}
+
+/// The request passes the host, origin and content-type policy.
+fn admit(state: &AppState, request: &Request<Incoming>) -> Result<(), crate::policy::Refusal> {
+    let headers = request.headers();
+    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok()?.trim().parse::<u64>().ok())
+            .is_some_and(|length| length > 0);
+    let path = request.uri().path();
+    state.policy.check(
+        request.method().as_str(),
+        path,
+        |name| headers.get(name).map(|value| value.as_bytes()),
+        has_body,
+        has_body && crate::spin_routes::is_component_route(state, path),
+    )
 }
 
 /// `POST /execute` or `POST /{component}/execute` for a loaded component,

@@ -16,8 +16,19 @@ use weft_protocol::{ErrorType, ToolOutcome};
 use crate::AppState;
 use crate::error::ApiError;
 
-/// The service's router.
+/// The service's router. With Spin HTTP components loaded, requests on
+/// their routes reach them first (see `spin_routes`), after weft's own.
 pub fn app(state: AppState) -> Router {
+    let weft = weft_routes(state.clone());
+    if !state.sandbox.sandbox().has_spin_components() {
+        return weft;
+    }
+    Router::new()
+        .fallback_service(weft)
+        .layer(axum::middleware::from_fn_with_state(state, crate::spin_routes::spin_first))
+}
+
+fn weft_routes(state: AppState) -> Router {
     let limit = state.body_limit;
     let mcp = state.mcp.clone();
     Router::new()
@@ -83,7 +94,13 @@ pub(crate) async fn execute_body(
     component: Option<&str>,
     body: &[u8],
 ) -> Result<Response, ApiError> {
-    call(state, component, body).await.map(|outcome| json_response(StatusCode::OK, &outcome))
+    call(state, component, body).await.map(|outcome| {
+        let mut response = json_response(StatusCode::OK, &outcome);
+        if let Ok(value) = header::HeaderValue::from_str(&state.instance) {
+            response.headers_mut().insert(crate::STORE_INSTANCE_HEADER, value);
+        }
+        response
+    })
 }
 
 /// [`execute_body`]'s answer as the status and JSON bytes to send, for the
@@ -158,7 +175,9 @@ async fn delete_component_session(
 
 async fn health(State(state): State<AppState>) -> Response {
     let names: Vec<String> = state.sandbox.components().into_iter().map(|c| c.name).collect();
-    json_response(StatusCode::OK, &serde_json::json!({"status": "healthy", "components": names}))
+    let body =
+        serde_json::json!({"status": "healthy", "components": names, "store_instance": &*state.instance});
+    json_response(StatusCode::OK, &body)
 }
 
 async fn component_health(

@@ -1,7 +1,7 @@
 //! One behaviour suite, run against both backends: the in-process sandbox
 //! and the HTTP client talking to a real `weft serve` on loopback.
 
-mod common;
+use crate::common;
 
 use weft_protocol::{BackendError, ScenarioSeed, ToolBackend, ToolCall};
 use weft_tools::{HttpBackend, HttpBackendOptions, InProcess};
@@ -26,24 +26,32 @@ async fn contract(backend: &dyn ToolBackend) {
     let b = backend.open_session(&ScenarioSeed::default()).await.expect("session b");
     assert_ne!(a, b);
 
-    let listing = backend.execute(&a, &call("list_files", serde_json::json!({}))).await;
+    let listing = backend.execute(&a, &call("list_files", serde_json::json!({}))).await.expect("answered");
     assert_eq!(listing.result, r#"["config.json","main.py"]"#);
-    let read = backend.execute(&a, &call("read_file", serde_json::json!({"file_path": "config.json"}))).await;
+    let read = backend
+        .execute(&a, &call("read_file", serde_json::json!({"file_path": "config.json"})))
+        .await
+        .expect("answered");
     assert_eq!((read.success, read.result.as_str()), (true, "{\"debug\": true}\n"));
-    let denied =
-        backend.execute(&a, &call("read_file", serde_json::json!({"file_path": "/etc/passwd"}))).await;
+    let denied = backend
+        .execute(&a, &call("read_file", serde_json::json!({"file_path": "/etc/passwd"})))
+        .await
+        .expect("answered");
     assert_eq!((denied.label(), denied.result.as_str()), ("PermissionDenied", "Access denied: /etc/passwd"));
-    let unknown = backend.execute(&a, &call("teleport", serde_json::json!({}))).await;
+    let unknown = backend.execute(&a, &call("teleport", serde_json::json!({}))).await.expect("answered");
     assert_eq!(unknown.label(), "UnknownTool");
 
     // Isolation: b sees none of a's files.
-    let empty = backend.execute(&b, &call("list_files", serde_json::json!({}))).await;
+    let empty = backend.execute(&b, &call("list_files", serde_json::json!({}))).await.expect("answered");
     assert_eq!(empty.result, "[]");
 
     // Closing drops the files; closing twice is harmless.
     backend.close_session(&a).await;
     backend.close_session(&a).await;
-    let gone = backend.execute(&a, &call("read_file", serde_json::json!({"file_path": "main.py"}))).await;
+    let gone = backend
+        .execute(&a, &call("read_file", serde_json::json!({"file_path": "main.py"})))
+        .await
+        .expect("answered");
     assert_eq!(gone.label(), "FileNotFound");
 
     // A seed that cannot be written is an error naming the file.
@@ -81,9 +89,27 @@ async fn an_unreachable_endpoint_is_unavailable_not_a_tool_error() {
     let mut seeded = ScenarioSeed::default();
     seeded.files.insert("a".into(), "b".into());
     assert!(matches!(backend.open_session(&seeded).await, Err(BackendError::Unavailable { .. })));
-    let outcome = backend
+    // A call that never reached a tool is not an outcome a model may see.
+    let failed = backend
         .execute(&weft_protocol::SessionId::new("s"), &call("list_files", serde_json::json!({})))
         .await;
-    assert_eq!(outcome.label(), "HTTPError");
-    assert!(outcome.result.starts_with("HTTP error:"), "{}", outcome.result);
+    assert!(matches!(failed, Err(BackendError::Unavailable { .. })), "{failed:?}");
+}
+
+/// An oversize call is refused by the router (413) before it reaches a
+/// store, so its answer names no store instance: the client used to read
+/// that as "the session's store was replaced" (`SessionLost`) and throw the
+/// sample away. It is the model's own mistake, answered as a tool limit.
+#[tokio::test]
+async fn an_oversize_call_is_a_resource_limit_not_a_lost_session() {
+    let sandbox = InProcess::new(weft_sandbox::Manifest::builtin()).await.expect("sandbox");
+    let (addr, _stop) = common::spawn(weft_server::AppState::new(sandbox, 4096)).await;
+    let backend = HttpBackend::new(HttpBackendOptions::new(format!("http://{addr}"))).expect("backend");
+    let session = backend.open_session(&seed()).await.expect("session");
+    let read = call("read_file", serde_json::json!({"file_path": "config.json"}));
+    assert!(backend.execute(&session, &read).await.expect("answered").success);
+    let huge = call("write_file", serde_json::json!({"file_path": "big.txt", "content": "x".repeat(10_000)}));
+    let outcome = backend.execute(&session, &huge).await.expect("a tool answer, not a backend error");
+    assert_eq!(outcome.label(), "ResourceExhausted", "{outcome:?}");
+    assert!(backend.execute(&session, &read).await.expect("the session goes on").success);
 }

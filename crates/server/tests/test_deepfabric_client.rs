@@ -3,7 +3,7 @@
 //! by `write_file`, cleanup via the root `DELETE /session/{id}`, and
 //! `GET /health` / `GET /components` parsed as `{status, components}`.
 
-mod common;
+use crate::common;
 
 use serde_json::{Value, json};
 

@@ -2,7 +2,7 @@
 //! it declines (here: chunked bodies) goes through the router. Both must
 //! answer every request identically.
 
-mod common;
+use crate::common;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -140,7 +140,7 @@ async fn exchange(stream: &mut tokio::net::TcpStream, bytes: &[u8], answers: usi
 
 fn post(path: &str, body: &str, extra: &str) -> String {
     format!(
-        "POST {path} HTTP/1.1\r\nhost: weft\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\n\r\n{body}",
         body.len()
     )
 }
@@ -170,7 +170,7 @@ async fn one_connection_serves_pipelined_split_and_mixed_requests() {
     assert_eq!(answers[0].1, r#"{"success":true,"result":"one"}"#);
 
     // Another route, then a tool call again, on the same connection.
-    let health = "GET /health HTTP/1.1\r\nhost: weft\r\n\r\n";
+    let health = "GET /health HTTP/1.1\r\nhost: localhost\r\n\r\n";
     let mixed = format!("{health}{}", post("/vfs/execute", read, ""));
     let answers = exchange(&mut stream, mixed.as_bytes(), 2).await;
     assert!(answers[0].1.contains(r#""status":"healthy""#), "{answers:?}");
@@ -194,7 +194,7 @@ async fn connection_close_and_expect_continue_are_honoured() {
 
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let head = format!(
-        "POST /vfs/execute HTTP/1.1\r\nhost: weft\r\nexpect: 100-continue\r\ncontent-length: {}\r\n\r\n",
+        "POST /vfs/execute HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\nexpect: 100-continue\r\ncontent-length: {}\r\n\r\n",
         read.len()
     );
     stream.write_all(head.as_bytes()).await.expect("write head");
@@ -221,7 +221,7 @@ async fn shutdown_closes_idle_connections() {
     let mut idle = tokio::net::TcpStream::connect(addr).await.expect("connect");
     exchange(&mut idle, post("/vfs/execute", read, "").as_bytes(), 1).await;
     let mut handed_off = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    exchange(&mut handed_off, b"GET /health HTTP/1.1\r\nhost: weft\r\n\r\n", 1).await;
+    exchange(&mut handed_off, b"GET /health HTTP/1.1\r\nhost: localhost\r\n\r\n", 1).await;
 
     let _ = stop.send(());
     tokio::time::timeout(std::time::Duration::from_secs(5), server)

@@ -1,6 +1,6 @@
 //! The HTTP contract of design.md §4, request by request.
 
-mod common;
+use crate::common;
 
 use axum::http::Method;
 use common::{send, state};
@@ -71,10 +71,10 @@ async fn unknown_components_and_routes_are_404() {
     assert_eq!(status, 404);
     insta::assert_json_snapshot!(reply, @r#"
     {
-      "error": "Unknown component: nope",
-      "error_type": "NotFound",
+      "success": false,
       "result": "Unknown component: nope",
-      "success": false
+      "error": "Unknown component: nope",
+      "error_type": "NotFound"
     }
     "#);
     let (status, reply) = send(&st, Method::GET, "/nope/health", "").await;
@@ -127,10 +127,13 @@ async fn sessions_are_deleted_by_either_route() {
 #[tokio::test]
 async fn health_components_and_tools() {
     let st = state().await;
+    let (status, health) = send(&st, Method::GET, "/health", "").await;
     assert_eq!(
-        send(&st, Method::GET, "/health", "").await,
-        (200, json!({"status": "healthy", "components": ["vfs", "mock"]}))
+        (status, &health["status"], &health["components"]),
+        (200, &json!("healthy"), &json!(["vfs", "mock"]))
     );
+    // The session store's instance, also sent with every tool call's answer.
+    assert!(health["store_instance"].as_str().is_some_and(|id| id.len() == 16), "{health}");
     assert_eq!(
         send(&st, Method::GET, "/vfs/health", "").await,
         (200, json!({"status": "healthy", "components": ["vfs"]}))
@@ -144,9 +147,7 @@ async fn health_components_and_tools() {
     assert_eq!(status, 200);
     insta::assert_json_snapshot!(tools["tools"][0], @r#"
     {
-      "annotations": {
-        "readOnlyHint": true
-      },
+      "name": "read_file",
       "description": "Read content from a file",
       "inputSchema": {
         "properties": {
@@ -160,7 +161,9 @@ async fn health_components_and_tools() {
         ],
         "type": "object"
       },
-      "name": "read_file"
+      "annotations": {
+        "readOnlyHint": true
+      }
     }
     "#);
 }

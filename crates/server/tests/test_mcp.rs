@@ -3,7 +3,7 @@
 //! not into another, and tool errors are `isError` results with the kind in
 //! `_meta`.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 
@@ -101,7 +101,7 @@ impl ToolBackend for Recording {
         self.opened.lock().expect("lock").push(id.clone());
         Ok(id)
     }
-    async fn execute(&self, session: &SessionId, call: &ToolCall) -> ToolOutcome {
+    async fn execute(&self, session: &SessionId, call: &ToolCall) -> Result<ToolOutcome, BackendError> {
         ToolBackend::execute(&self.sandbox, session, call).await
     }
     async fn close_session(&self, session: &SessionId) {
@@ -140,7 +140,7 @@ async fn delete_ends_the_mcp_session_and_closes_its_sandbox_session() {
     }
     assert_eq!(*backend.closed.lock().expect("lock"), opened);
     let read = ToolCall::new("read_file", json!({"file_path": "gone.txt"}));
-    let outcome = ToolBackend::execute(&backend.sandbox, &opened[0], &read).await;
+    let outcome = ToolBackend::execute(&backend.sandbox, &opened[0], &read).await.expect("in process");
     assert_eq!(outcome.error_type, Some(weft_protocol::ErrorType::FileNotFound), "{outcome:?}");
 }
 

@@ -1,6 +1,6 @@
 //! The mock tier's HTTP API, driven over a real loopback socket.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 
@@ -18,9 +18,19 @@ impl Api {
         Self { client: common::http_client(), addr, _stop: stop }
     }
 
-    async fn post(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
-        let response =
-            self.client.post(format!("http://{}{path}", self.addr)).body(body).send().await.expect("sends");
+    async fn post(&self, path: &str, body: impl Into<String>) -> (u16, Value) {
+        let body: String = body.into();
+        // JSON, or YAML (which the mock tier also reads): its media type.
+        let media =
+            if body.trim_start().starts_with(['{', '[']) { "application/json" } else { "application/yaml" };
+        let response = self
+            .client
+            .post(format!("http://{}{path}", self.addr))
+            .header("content-type", media)
+            .body(body)
+            .send()
+            .await
+            .expect("sends");
         Self::read(response).await
     }
 

@@ -1,7 +1,7 @@
 //! Thread-per-core serving: several workers share one port, every one of them
 //! answers, and shutdown lets them finish.
 
-mod common;
+use crate::common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_share_one_port_and_shut_down_cleanly() {

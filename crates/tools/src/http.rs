@@ -1,13 +1,15 @@
 //! The Spin HTTP protocol, client side.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use reqwest::StatusCode;
 use serde_json::Value;
 use weft_protocol::{
-    BackendError, ErrorType, ScenarioSeed, SessionId, ToolBackend, ToolCall, ToolDefinition, ToolOutcome,
+    BackendError, ErrorType, STORE_INSTANCE_HEADER, ScenarioSeed, SessionId, ToolBackend, ToolCall,
+    ToolDefinition, ToolOutcome,
 };
 
 /// How to talk to an endpoint.
@@ -50,7 +52,12 @@ impl HttpBackendOptions {
 pub struct HttpBackend {
     client: reqwest::Client,
     endpoint: String,
+    /// `endpoint` without the credentials it may carry, for messages.
+    shown: String,
     options: HttpBackendOptions,
+    /// Session → the store instance its first answer came from (`None` for
+    /// a service that does not say, such as DeepFabric's own).
+    instances: Arc<Mutex<HashMap<String, Option<String>>>>,
 }
 
 impl HttpBackend {
@@ -65,7 +72,8 @@ impl HttpBackend {
             .build()
             .map_err(|err| BackendError::Other(format!("cannot build an HTTP client: {err}")))?;
         let endpoint = options.endpoint.trim_end_matches('/').to_owned();
-        Ok(Self { client, endpoint, options })
+        let shown = without_credentials(&endpoint);
+        Ok(Self { client, endpoint, shown, options, instances: Arc::default() })
     }
 
     fn component_for(&self, tool: &str) -> &str {
@@ -73,7 +81,10 @@ impl HttpBackend {
     }
 
     fn unavailable(&self, reason: impl std::fmt::Display) -> BackendError {
-        BackendError::Unavailable { endpoint: self.endpoint.clone(), reason: reason.to_string() }
+        // Neither the endpoint nor a message quoting it shows credentials
+        // a URL may carry (`http://user:secret@host`).
+        let reason = reason.to_string().replace(&self.endpoint, &self.shown);
+        BackendError::Unavailable { endpoint: self.shown.clone(), reason }
     }
 
     async fn get_json(&self, path: &str) -> Result<(StatusCode, Value), BackendError> {
@@ -87,7 +98,18 @@ impl HttpBackend {
         Ok((status, body))
     }
 
-    async fn execute_on(&self, component: &str, session: &str, tool: &str, args: &Value) -> ToolOutcome {
+    /// One tool call. `Ok` is what the tool answered (a failed tool is a
+    /// failed outcome); `Err` is everything that is not a tool's answer —
+    /// the service unreachable or timing out, a body cut off or not an
+    /// envelope, a 5xx, a refusal of the request itself, a session whose
+    /// store was replaced — none of which a model may ever observe.
+    async fn execute_on(
+        &self,
+        component: &str,
+        session: &str,
+        tool: &str,
+        args: &Value,
+    ) -> Result<ToolOutcome, BackendError> {
         let (url, body) = match &self.options.tool_execute_path {
             Some(path) => {
                 (format!("{}{path}", self.endpoint), serde_json::json!({"name": tool, "arguments": args}))
@@ -97,41 +119,109 @@ impl HttpBackend {
                 serde_json::json!({"session_id": session, "tool": tool, "args": args}),
             ),
         };
-        let response = match self.client.post(url).json(&body).send().await {
-            Ok(response) => response,
-            Err(err) if err.is_timeout() => {
-                return ToolOutcome::error(ErrorType::Timeout, "Tool execution timed out");
-            }
-            Err(err) => {
-                return ToolOutcome::error(ErrorType::HTTPError, format!("HTTP error: {}", describe(&err)));
-            }
-        };
+        let response =
+            self.client.post(&url).json(&body).send().await.map_err(|err| {
+                self.unavailable(format!("{tool} in session {session}: {}", describe(&err)))
+            })?;
         let status = response.status();
-        let payload = response.json::<Value>().await.unwrap_or(Value::Null);
+        let instance = response
+            .headers()
+            .get(STORE_INSTANCE_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|err| self.unavailable(format!("{tool}: the answer was cut off: {}", describe(&err))))?;
+        // Only answers that name their store are compared: a refusal made
+        // before the call reached a store (a 413 from the router) names none
+        // and says nothing about the session.
+        if instance.is_some() {
+            self.check_instance(session, instance)?;
+        }
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            // The call itself was too big: a refusal the model caused and can
+            // learn from, like any tool's limit.
+            return Ok(ToolOutcome::error(
+                ErrorType::ResourceExhausted,
+                "The arguments are too large for the tool service",
+            ));
+        }
+        let payload: Value = serde_json::from_slice(&bytes).map_err(|_| {
+            self.unavailable(format!(
+                "{tool}: HTTP {} with a body that is not JSON: {}",
+                status.as_u16(),
+                excerpt(&bytes)
+            ))
+        })?;
         if status != StatusCode::OK {
             let message = payload
                 .get("error")
+                .or_else(|| payload.get("result"))
                 .and_then(Value::as_str)
-                .map_or_else(|| format!("HTTP {}", status.as_u16()), str::to_owned);
-            return ToolOutcome::error(ErrorType::HTTPError, message);
+                .map_or_else(|| excerpt(&bytes), str::to_owned);
+            return Err(self.unavailable(format!("{tool}: HTTP {}: {message}", status.as_u16())));
         }
         if self.options.tool_execute_path.is_some() && payload.get("success").is_none() {
             // MCP-style servers answer `{"result": ...}`.
             return match payload.get("result") {
-                Some(Value::String(text)) => ToolOutcome::ok(text.clone()),
-                Some(other) => ToolOutcome::ok(other.to_string()),
-                None => {
-                    ToolOutcome::error(ErrorType::HTTPError, format!("Malformed tool response: {payload}"))
-                }
+                Some(Value::String(text)) => Ok(ToolOutcome::ok(text.clone())),
+                Some(other) => Ok(ToolOutcome::ok(other.to_string())),
+                None => Err(self.unavailable(format!("{tool}: not a tool result: {}", excerpt(&bytes)))),
             };
         }
-        serde_json::from_value::<ToolOutcome>(payload.clone()).unwrap_or_else(|_| {
-            ToolOutcome::error(ErrorType::HTTPError, format!("Malformed tool response: {payload}"))
-        })
+        serde_json::from_value::<ToolOutcome>(payload)
+            .map_err(|_| self.unavailable(format!("{tool}: not a tool result: {}", excerpt(&bytes))))
+    }
+
+    /// Remembers the store instance a session was first answered from and
+    /// refuses an answer from another one: the service restarted (or its
+    /// store was replaced) and the session's files are gone.
+    fn check_instance(&self, session: &str, seen: Option<String>) -> Result<(), BackendError> {
+        let mut known = self.instances.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match known.get(session) {
+            None => {
+                known.insert(session.to_owned(), seen);
+                Ok(())
+            }
+            Some(first) if *first == seen => Ok(()),
+            Some(first) => Err(BackendError::SessionLost {
+                session: session.to_owned(),
+                reason: format!(
+                    "the tool service at {} answered from session store {} where the session was opened on {} \
+                     (it restarted without keeping its sessions)",
+                    self.shown,
+                    seen.as_deref().unwrap_or("(none)"),
+                    first.as_deref().unwrap_or("(none)"),
+                ),
+            }),
+        }
     }
 }
 
-/// reqwest's error text plus its cause chain.
+/// `url` with any `user:password@` removed.
+fn without_credentials(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme && !url[scheme + 3..at].contains('/') => {
+            format!("{}{}", &url[..scheme + 3], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// At most 200 characters of a body, for error messages.
+fn excerpt(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim();
+    if text.is_empty() {
+        return "(empty body)".to_owned();
+    }
+    match text.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
 /// Tool definitions from a listing: an array, or an object with `tools`.
 /// Unknown keys of a definition (e.g. the mock tier's `mockResponse`) are
 /// ignored.
@@ -145,26 +235,7 @@ fn parse_definitions(body: Value) -> Result<Vec<ToolDefinition>, serde_json::Err
     serde_json::from_value(tools)
 }
 
-/// The definitions of the built-in VFS component, as our sandbox describes
-/// them (computed once per process).
-async fn builtin_vfs_definitions() -> Result<Vec<ToolDefinition>, BackendError> {
-    static DEFINITIONS: tokio::sync::OnceCell<Vec<ToolDefinition>> = tokio::sync::OnceCell::const_new();
-    DEFINITIONS
-        .get_or_try_init(|| async {
-            let sandbox =
-                weft_sandbox::Sandbox::with_pool_size(weft_sandbox::Manifest::builtin(), 4).await.map_err(
-                    |err| BackendError::Other(format!("cannot describe the built-in tools: {err}")),
-                )?;
-            Ok(sandbox
-                .tool_definitions()
-                .into_iter()
-                .filter(|tool| sandbox.component_of(&tool.name) == Some("vfs"))
-                .collect())
-        })
-        .await
-        .cloned()
-}
-
+/// reqwest's error text plus its cause chain.
 fn describe(err: &reqwest::Error) -> String {
     let mut text = err.to_string();
     let mut source = std::error::Error::source(err);
@@ -198,8 +269,8 @@ impl ToolBackend for HttpBackend {
         {
             // DeepFabric's own Spin service has no tool listing; its VFS
             // speaks the same tools as ours, so our definitions describe it.
-            tracing::info!("{} has no GET /tools; using weft's built-in VFS tool definitions", self.endpoint);
-            builtin_vfs_definitions().await?
+            tracing::info!("{} has no GET /tools; using weft's built-in VFS tool definitions", self.shown);
+            crate::builtin::vfs_definitions()
         } else if status.is_success() {
             parse_definitions(body).map_err(|err| self.unavailable(format!("GET /tools: {err}")))?
         } else {
@@ -227,18 +298,18 @@ impl ToolBackend for HttpBackend {
             let args = serde_json::json!({"file_path": path, "content": content});
             let outcome =
                 self.execute_on(&self.options.default_component, session.as_str(), "write_file", &args).await;
-            if !outcome.success {
-                self.close_session(&session).await;
-                return Err(match outcome.error_type {
-                    Some(ErrorType::HTTPError) | Some(ErrorType::Timeout) => self.unavailable(outcome.result),
-                    _ => BackendError::Seed { path: path.clone(), reason: outcome.result },
-                });
-            }
+            let failure = match outcome {
+                Ok(outcome) if outcome.success => continue,
+                Ok(outcome) => BackendError::Seed { path: path.clone(), reason: outcome.result },
+                Err(err) => err,
+            };
+            self.close_session(&session).await;
+            return Err(failure);
         }
         Ok(session)
     }
 
-    async fn execute(&self, session: &SessionId, call: &ToolCall) -> ToolOutcome {
+    async fn execute(&self, session: &SessionId, call: &ToolCall) -> Result<ToolOutcome, BackendError> {
         self.execute_on(self.component_for(&call.name), session.as_str(), &call.name, &call.arguments).await
     }
 
@@ -256,5 +327,6 @@ impl ToolBackend for HttpBackend {
                 tracing::debug!(%component, "session cleanup failed: {}", describe(&err));
             }
         }
+        self.instances.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(session.as_str());
     }
 }

@@ -165,7 +165,7 @@ impl InProcess {
 }
 
 fn reserved(session: &str) -> Option<ToolOutcome> {
-    (session == MOCK_NAMESPACE)
+    (session == MOCK_NAMESPACE || session == weft_sandbox::SPIN_APP_NAMESPACE)
         .then(|| ToolOutcome::error(ErrorType::NotAllowed, format!("Session id '{session}' is reserved")))
 }
 
@@ -191,17 +191,17 @@ impl ToolBackend for InProcess {
         ToolBackend::open_session(&self.sandbox, seed).await
     }
 
-    async fn execute(&self, session: &SessionId, call: &ToolCall) -> ToolOutcome {
+    async fn execute(&self, session: &SessionId, call: &ToolCall) -> Result<ToolOutcome, BackendError> {
         if let Some(refused) = reserved(session.as_str()) {
-            return refused;
+            return Ok(refused);
         }
-        match self.mock() {
+        Ok(match self.mock() {
             // Mock tools take the arguments as they are: no JSON round trip.
             Some(tier) if self.sandbox.component_of(&call.name).is_none() => {
                 tier.execute(&call.name, &call.arguments)
             }
             _ => self.sandbox.execute(session.as_str(), &call.name, &call.arguments.to_string()).await,
-        }
+        })
     }
 
     async fn close_session(&self, session: &SessionId) {

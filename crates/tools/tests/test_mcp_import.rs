@@ -2,7 +2,7 @@
 //! (`@modelcontextprotocol/server-everything`) over stdio and Streamable HTTP,
 //! and a paging rmcp server on loopback.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -295,7 +295,8 @@ async fn in_process_routes_mock_tools_beside_the_sandbox() {
     let session = backend.open_session(&seed).await.expect("session");
     let outcome =
         ToolBackend::execute(&backend, &session, &ToolCall::new("get_weather", json!({"city": "Lima"})))
-            .await;
+            .await
+            .expect("in process");
     assert!(outcome.success, "{outcome:?}");
     let response: Value = serde_json::from_str(&outcome.result).expect("JSON");
     assert_eq!(response["input_received"], json!({"city": "Lima"}));
@@ -304,9 +305,12 @@ async fn in_process_routes_mock_tools_beside_the_sandbox() {
         &session,
         &ToolCall::new("read_file", json!({"file_path": "notes.txt"})),
     )
-    .await;
+    .await
+    .expect("in process");
     assert_eq!(outcome.result, "hello", "the VFS, not the mock, serves read_file");
-    let outcome = ToolBackend::execute(&backend, &session, &ToolCall::new("get_weather", json!({}))).await;
+    let outcome = ToolBackend::execute(&backend, &session, &ToolCall::new("get_weather", json!({})))
+        .await
+        .expect("in process");
     assert_eq!(outcome.error_type, Some(ErrorType::InvalidArguments));
     let outcome =
         backend.execute_in("mock", session.as_str(), "get_weather", "not json").await.expect("mock");
@@ -314,7 +318,8 @@ async fn in_process_routes_mock_tools_beside_the_sandbox() {
     let reserved = weft_protocol::SessionId::new(weft_tools::mock::MOCK_NAMESPACE);
     let outcome =
         ToolBackend::execute(&backend, &reserved, &ToolCall::new("get_weather", json!({"city": "Lima"})))
-            .await;
+            .await
+            .expect("in process");
     assert_eq!(outcome.error_type, Some(ErrorType::NotAllowed));
     backend.close_session(&session).await;
 }

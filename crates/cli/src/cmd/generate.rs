@@ -93,7 +93,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(2));
     }
-    let (backend, extra_tools) = match open_backend(&config).await {
+    let config_dir = args.config.parent().map(Path::to_owned).unwrap_or_default();
+    let (backend, extra_tools) = match open_backend(&config, &config_dir).await {
         Ok(opened) => opened,
         Err(message) => {
             eprintln!("error: {message}");
@@ -129,11 +130,21 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         output: Some(output),
         extra_tools,
         shard,
+        ..GenerateOptions::default()
     };
     let result = generate(&config, model, backend, &paths, options, stop_rx).await;
     display.finish().await;
     match result {
-        Ok(summary) => Ok(report(&summary, &usage)),
+        Ok(summary) => {
+            let code = report(&summary, &usage);
+            // The `huggingface` section is acted on once the dataset is whole.
+            if summary.complete() && !summary.report.stopped && shard.is_none() {
+                return publish(&summary, &config)
+                    .await
+                    .map(|published| if published { code } else { ExitCode::from(1) });
+            }
+            Ok(code)
+        }
         Err(err @ (GenerateError::MissingTools { .. } | GenerateError::Backend(_))) => {
             eprintln!("error: {err}");
             Ok(ExitCode::from(2))
@@ -146,7 +157,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// config brings itself (inline `custom` definitions, `mcp_servers` imports,
 /// and in-process the `tools_endpoint` listing) loaded into its mock tier.
 /// Also returns the names of the brought tools, to offer them.
-async fn open_backend(config: &Config) -> Result<(Arc<dyn ToolBackend>, Vec<String>), String> {
+async fn open_backend(
+    config: &Config,
+    config_dir: &Path,
+) -> Result<(Arc<dyn ToolBackend>, Vec<String>), String> {
     let brought = brought_tools(config).await?;
     let names: Vec<String> = brought.iter().map(|tool| tool.name.clone()).collect();
     let listing = serde_json::to_vec(&serde_json::json!({"tools": brought}))
@@ -171,7 +185,8 @@ async fn open_backend(config: &Config) -> Result<(Arc<dyn ToolBackend>, Vec<Stri
         }
         return Ok((Arc::new(backend), names));
     }
-    let sandbox = InProcess::new(weft_sandbox::Manifest::builtin())
+    let manifest = in_process_manifest(tools, config_dir)?;
+    let sandbox = InProcess::new(manifest)
         .await
         .map_err(|err| format!("cannot start the in-process sandbox: {err}"))?;
     let endpoint_listing = match tools.and_then(|t| t.tools_endpoint.as_deref()) {
@@ -186,6 +201,23 @@ async fn open_backend(config: &Config) -> Result<(Arc<dyn ToolBackend>, Vec<Stri
         }
     }
     Ok((Arc::new(sandbox), names))
+}
+
+/// The manifest the in-process sandbox runs: `tools.manifest` (a weft.toml
+/// or a Spin app's spin.toml, relative to the config) with its
+/// `tools.runtime_config`, else the built-in one.
+fn in_process_manifest(
+    tools: Option<&weft_gen::config::ToolsConfig>,
+    config_dir: &Path,
+) -> Result<weft_sandbox::Manifest, String> {
+    let Some(path) = tools.and_then(|t| t.manifest.as_deref()) else {
+        return Ok(weft_sandbox::Manifest::builtin());
+    };
+    let mut manifest = weft_sandbox::Manifest::load(&config_dir.join(path)).map_err(|err| err.to_string())?;
+    if let Some(runtime) = tools.and_then(|t| t.runtime_config.as_deref()) {
+        manifest.apply_runtime_config(&config_dir.join(runtime)).map_err(|err| err.to_string())?;
+    }
+    Ok(manifest)
 }
 
 /// Inline `custom` definitions and every `mcp_servers` import (only the
@@ -324,7 +356,32 @@ fn spawn_signal_handler(stop: Arc<watch::Sender<bool>>) {
     });
 }
 
+/// Publishes the finished dataset as the config's `huggingface` section
+/// asks (nothing when it has none); false when the upload failed.
+async fn publish(summary: &GenerateSummary, config: &Config) -> anyhow::Result<bool> {
+    let Some(mut publish) = crate::cmd::upload::HfPublish::from_config(&summary.path, config)? else {
+        return Ok(true);
+    };
+    publish.figures = crate::cmd::inspect::figures_markdown(&summary.path);
+    match crate::cmd::upload::publish_to_hub(&publish).await {
+        Ok(report) => {
+            eprintln!("published to {}", report.repo_url);
+            Ok(true)
+        }
+        Err(err) => {
+            eprintln!("error: the dataset is complete but was not published: {err}");
+            Ok(false)
+        }
+    }
+}
+
 fn report(summary: &GenerateSummary, usage: &UsageCounter) -> ExitCode {
+    for format in &summary.formats {
+        eprintln!("{} samples as {} in {}", format.written, format.format, format.path.display());
+        for failure in format.failures.iter().take(10) {
+            eprintln!("  not rendered as {}: {failure}", format.format);
+        }
+    }
     let totals = usage.snapshot();
     eprintln!(
         "{} of {} samples in {} ({} written now, {} resumed); {} LLM calls, {} tokens",

@@ -99,7 +99,10 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             let arguments: serde_json::Value = serde_json::from_str(&args)
                 .with_context(|| format!("arguments must be JSON, got {args:?}"))?;
             let backend = target.backend().await?;
-            let outcome = backend.execute(&SessionId::new(session), &ToolCall::new(name, arguments)).await;
+            let outcome = backend
+                .execute(&SessionId::new(session), &ToolCall::new(name, arguments))
+                .await
+                .context("the tool service did not answer the call")?;
             println!("{}", serde_json::to_string(&outcome)?);
             Ok(if outcome.success { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }

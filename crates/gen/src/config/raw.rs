@@ -112,6 +112,11 @@ pub(crate) struct RawTools {
     pub tool_calling: Option<Text>,
     /// weft: MCP servers whose tools are imported.
     pub mcp_servers: Option<Vec<Spanned<RawMcpServer>>>,
+    /// weft: the manifest of the in-process sandbox (a `weft.toml`, or a
+    /// Spin app's `spin.toml`), relative to the config file.
+    pub manifest: Option<Text>,
+    /// weft: a Spin runtime config for that manifest's key-value stores.
+    pub runtime_config: Option<Text>,
 }
 
 /// `generation.tools.scenario_seed`.
@@ -167,6 +172,43 @@ pub(crate) struct RawOutput {
     pub batch_size: Option<Spanned<u32>>,
     pub save_as: Option<Text>,
     pub checkpoint: Option<Spanned<RawCheckpoint>>,
+    /// weft: training formats rendered beside the dataset when a run ends.
+    pub formats: Option<Vec<Spanned<RawFormat>>>,
+    /// DeepFabric before 4.0: `formatters: [{name, template, output, config}]`.
+    pub formatters: Option<Vec<Spanned<RawFormatter>>>,
+}
+
+/// One entry of `output.formats`: a format's name, or a table.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawFormat {
+    Name(String),
+    Spec(Box<RawFormatSpec>),
+}
+
+/// `output.formats[i]` as a table.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawFormatSpec {
+    pub name: Option<Text>,
+    pub template: Option<Text>,
+    pub output: Option<Text>,
+    pub split_parallel: Option<Spanned<bool>>,
+    pub bos_token: Option<Text>,
+    pub eos_token: Option<Text>,
+    pub kwargs: Option<Spanned<serde_json::Value>>,
+    pub date: Option<Text>,
+}
+
+/// One of DeepFabric's old `formatters`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawFormatter {
+    /// DeepFabric's label for the formatter: accepted, not used (weft
+    /// names a format's file after the format or `output`).
+    #[allow(dead_code)]
+    pub name: Option<Text>,
+    pub template: Option<Text>,
+    pub output: Option<Text>,
+    pub config: Option<Spanned<serde_json::Value>>,
 }
 
 /// `num_samples`: an integer, `auto` or `N%`.
@@ -190,6 +232,8 @@ pub(crate) struct RawCheckpoint {
 pub(crate) struct RawHuggingFace {
     pub repository: Option<Text>,
     pub tags: Option<Vec<Text>>,
+    /// weft: create the repository private.
+    pub private: Option<Spanned<bool>>,
 }
 
 /// `kaggle`.

@@ -427,21 +427,26 @@ impl<'a> Resolver<'a> {
         {
             self.error(at(text), format!("`tools.tool_execute_path` must start with `/`, got `{path}`"));
         }
+        // Definitions of non-builtin components come from the service's
+        // `GET /tools` (weft serve), `tools_endpoint`, or the in-process
+        // manifest; a tool none of them offers is refused before any sample.
         let components = self.components(t);
-        let non_builtin: Vec<&str> =
-            components.iter().map(|c| c.component.as_str()).filter(|c| *c != "builtin").collect();
-        if spin_endpoint.is_some() && tools_endpoint.is_none() && !non_builtin.is_empty() {
-            let position = t.components.as_ref().and_then(at);
-            self.errors.push(
-                Diagnostic::new(
-                    position,
-                    format!(
-                        "non-builtin components [{}] need `tools.tools_endpoint` to load tool definitions",
-                        non_builtin.join(", ")
-                    ),
-                )
-                .with_hint("e.g. `tools_endpoint: http://localhost:3000/mock/list-tools`"),
+        let manifest = self.expanded("tools.manifest", &t.manifest);
+        let runtime_config = self.expanded("tools.runtime_config", &t.runtime_config);
+        if let (Some(_), Some(text)) = (&manifest, &t.manifest)
+            && spin_endpoint.is_some()
+        {
+            self.error(
+                at(text),
+                "`tools.manifest` loads components in process; with `tools.spin_endpoint` the service's own manifest \
+                 is used: keep one of the two"
+                    .to_owned(),
             );
+        }
+        if let (Some(_), Some(text)) = (&runtime_config, &t.runtime_config)
+            && manifest.is_none()
+        {
+            self.error(at(text), "`tools.runtime_config` needs `tools.manifest`".to_owned());
         }
         let custom = self.custom_tools(t.custom.as_deref().unwrap_or_default());
         let scenario_seed = self.scenario_seed(t.scenario_seed.as_ref());
@@ -472,6 +477,8 @@ impl<'a> Resolver<'a> {
             tool_execute_path,
             mcp_servers,
             tool_calling,
+            manifest,
+            runtime_config,
         }
     }
 
@@ -655,6 +662,98 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// `output.formats` and `output.formatters`, each checked against the
+    /// formats weft writes.
+    fn formats(&mut self, out: &RawOutput) -> Vec<FormatSpec> {
+        let mut specs = Vec::new();
+        for entry in out.formats.as_deref().unwrap_or_default() {
+            let spec = match &entry.value {
+                RawFormat::Name(name) => FormatSpec::named(name),
+                RawFormat::Spec(table) => {
+                    let Some(name) = &table.name else {
+                        self.error(
+                            at(entry),
+                            "an `output.formats` table needs `name` (e.g. `name: chat-template`)",
+                        );
+                        continue;
+                    };
+                    FormatSpec {
+                        template: self.expanded("output.formats.template", &table.template),
+                        output: self.expanded("output.formats.output", &table.output),
+                        split_parallel: table.split_parallel.as_ref().is_some_and(|v| v.value),
+                        bos_token: Self::literal(&table.bos_token),
+                        eos_token: Self::literal(&table.eos_token),
+                        kwargs: self.kwargs(table.kwargs.as_ref()),
+                        date: Self::literal(&table.date),
+                        ..FormatSpec::named(&name.value)
+                    }
+                }
+            };
+            self.check_format(&spec, at(entry));
+            specs.push(spec);
+        }
+        for formatter in out.formatters.as_deref().unwrap_or_default() {
+            let template = formatter.value.template.as_ref().map(|t| t.value.clone()).unwrap_or_default();
+            let format = match old_formatter(&template) {
+                Ok(format) => format,
+                Err(message) => {
+                    self.errors.push(
+                        Diagnostic::new(
+                            formatter.value.template.as_ref().and_then(at).or(at(formatter)),
+                            message,
+                        )
+                        .with_hint(format!(
+                            "weft writes these formats: {}",
+                            weft_dataset::format::FORMAT_NAMES.join(", ")
+                        )),
+                    );
+                    continue;
+                }
+            };
+            let spec = FormatSpec {
+                template: (format == "chat-template").then(|| template.clone()),
+                output: self.expanded("output.formatters.output", &formatter.value.output),
+                kwargs: self.kwargs(formatter.value.config.as_ref()),
+                ..FormatSpec::named(format)
+            };
+            specs.push(spec);
+        }
+        specs
+    }
+
+    fn kwargs(
+        &mut self,
+        raw: Option<&Spanned<serde_json::Value>>,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        match raw.map(|v| (&v.value, v)) {
+            None | Some((serde_json::Value::Null, _)) => serde_json::Map::new(),
+            Some((serde_json::Value::Object(map), _)) => map.clone(),
+            Some((_, spanned)) => {
+                self.error(at(spanned), "template variables (`kwargs`, `config`) must be a mapping");
+                serde_json::Map::new()
+            }
+        }
+    }
+
+    fn check_format(&mut self, spec: &FormatSpec, position: Option<Position>) {
+        if !weft_dataset::format::FORMAT_NAMES.contains(&spec.format.as_str()) {
+            self.errors.push(
+                Diagnostic::new(position, format!("unknown format `{}`", spec.format))
+                    .with_hint(format!("one of: {}", weft_dataset::format::FORMAT_NAMES.join(", "))),
+            );
+        } else if spec.format == "chat-template" && spec.template.is_none() {
+            self.error(
+                position,
+                "format `chat-template` needs `template: FILE.jinja` (the model's chat template)",
+            );
+        }
+        if let Some(date) = &spec.date
+            && date.parse::<weft_dataset::format::Date>().is_err()
+        {
+            self.error(position, format!("`date: {date}` is not a date (YYYY-MM-DD)"));
+        }
+    }
+
     fn output(
         &mut self,
         raw: Option<&Spanned<RawOutput>>,
@@ -693,7 +792,9 @@ impl<'a> Resolver<'a> {
             (Some(c), None) | (None, Some(c)) => Some(self.checkpoint(c)),
             (None, None) => None,
         };
+        let formats = self.formats(out);
         OutputConfig {
+            formats,
             system_prompt: Self::literal(&out.system_prompt),
             include_system_message: out.include_system_message.as_ref().is_none_or(|v| v.value),
             num_samples,
@@ -730,10 +831,18 @@ impl<'a> Resolver<'a> {
         HuggingFaceConfig {
             repository: self.required("huggingface.repository", at(raw), repository),
             tags: raw.value.tags.iter().flatten().map(|t| t.value.clone()).collect(),
+            private: raw.value.private.as_ref().is_some_and(|p| p.value),
         }
     }
 
     fn kaggle(&mut self, raw: &Spanned<RawKaggle>) -> KaggleConfig {
+        // Refused rather than half supported: Kaggle's dataset API uploads
+        // through a resumable Google Cloud Storage session weft cannot test
+        // against anything here.
+        self.errors.push(
+            Diagnostic::new(at(raw), "weft does not publish to Kaggle (`kaggle:`)")
+                .with_hint("remove the section and run `kaggle datasets create -p DIR` (or `kaggle datasets version`) on the files weft wrote; `huggingface:` is supported"),
+        );
         let k = &raw.value;
         let handle = self.expanded("kaggle.handle", &k.handle);
         let handle = self.required("kaggle.handle", at(raw), handle);
@@ -761,4 +870,29 @@ fn default_model(provider: &str) -> &'static str {
         "scripted" => "scripted",
         _ => "gpt-4o",
     }
+}
+
+/// weft's format for one of DeepFabric's old formatter templates
+/// (`builtin://trl_sft_tools.py`, ...; a `.jinja` file is a chat template).
+fn old_formatter(template: &str) -> Result<&'static str, String> {
+    if template.ends_with(".jinja") || template.ends_with(".j2") {
+        return Ok("chat-template");
+    }
+    let name = template.trim_start_matches("builtin://").trim_end_matches(".py");
+    Ok(match name {
+        "trl" | "trl_sft_tools" | "tool_calling" => "trl",
+        "openai" | "openai_schema" => "openai",
+        "chatml" | "im_format" | "hermes" => "hermes",
+        "conversations" | "sharegpt" | "unsloth" => "sharegpt",
+        "xlam" | "xlam_v2" => "xlam",
+        "harmony" => "harmony",
+        "messages" | "" => "messages",
+        "adp" => "adp",
+        "alpaca" | "grpo" | "single_tool_call" => {
+            return Err(format!(
+                "formatter `{template}` writes a format without tool calls, which weft does not write"
+            ));
+        }
+        other => return Err(format!("formatter `{other}` is not one weft knows")),
+    })
 }

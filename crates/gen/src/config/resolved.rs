@@ -243,6 +243,11 @@ pub struct ToolsConfig {
     pub mcp_servers: Vec<McpServerConfig>,
     /// How the model calls tools (weft-only `tool_calling`).
     pub tool_calling: ToolCalling,
+    /// The in-process sandbox's manifest (weft-only `manifest`: a weft.toml
+    /// or a spin.toml), as written (relative to the config file).
+    pub manifest: Option<String>,
+    /// A Spin runtime config for that manifest (weft-only `runtime_config`).
+    pub runtime_config: Option<String>,
 }
 
 /// `tools.tool_calling`: how the agent's model calls tools.
@@ -435,6 +440,46 @@ pub struct OutputConfig {
     pub save_as: String,
     /// Checkpointing, when configured.
     pub checkpoint: Option<CheckpointConfig>,
+    /// Training formats rendered from the dataset when a run ends
+    /// (`output.formats`, and DeepFabric's older `formatters`).
+    pub formats: Vec<FormatSpec>,
+}
+
+impl FormatSpec {
+    /// A format by name with no options.
+    pub fn named(name: &str) -> Self {
+        Self {
+            format: name.to_owned(),
+            template: None,
+            output: None,
+            split_parallel: false,
+            bos_token: None,
+            eos_token: None,
+            kwargs: serde_json::Map::new(),
+            date: None,
+        }
+    }
+}
+
+/// One training format to write beside the dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormatSpec {
+    /// weft's name of the format (`trl`, `hermes`, `chat-template`, ...).
+    pub format: String,
+    /// The template of `chat-template`, as written (relative to the config).
+    pub template: Option<String>,
+    /// Where to write it; `None`: `<stem>.<format>.jsonl` beside the dataset.
+    pub output: Option<String>,
+    /// `chat-template`: parallel calls as sequential turns.
+    pub split_parallel: bool,
+    /// `chat-template`: the tokenizer's special tokens.
+    pub bos_token: Option<String>,
+    /// `chat-template`: the tokenizer's special tokens.
+    pub eos_token: Option<String>,
+    /// `chat-template`: extra template variables.
+    pub kwargs: serde_json::Map<String, serde_json::Value>,
+    /// `chat-template`: the date `strftime_now` answers (`YYYY-MM-DD`).
+    pub date: Option<String>,
 }
 
 /// `huggingface`.
@@ -444,6 +489,8 @@ pub struct HuggingFaceConfig {
     pub repository: String,
     /// Dataset tags.
     pub tags: Vec<String>,
+    /// Create the repository private (weft-only).
+    pub private: bool,
 }
 
 /// `kaggle`.

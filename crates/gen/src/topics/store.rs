@@ -21,6 +21,7 @@ use serde_json::Value;
 use super::TopicError;
 use super::graph::{GraphMetadata, TopicFailure, TopicGraph, TopicNode, node_uuid, topic_hash};
 use crate::config::TopicMode;
+use crate::writer::replace_file;
 
 /// The text of the topic file for `graph`.
 pub fn to_file_text(graph: &TopicGraph) -> String {
@@ -39,12 +40,10 @@ pub fn failures_path(path: &Path) -> PathBuf {
 }
 
 /// Writes `graph` to `path` (creating parent directories) and, for a tree
-/// with failures, the failures file beside it.
+/// with failures, the failures file beside it. Each file is replaced whole
+/// (temporary file, then rename): a kill mid-save leaves the old file.
 pub fn save(graph: &TopicGraph, path: &Path) -> Result<(), TopicError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
-    }
-    std::fs::write(path, to_file_text(graph)).map_err(io(path))?;
+    replace_file(path, to_file_text(graph).as_bytes()).map_err(replaced)?;
     if graph.mode == TopicMode::Tree && !graph.failures.is_empty() {
         let failed = failures_path(path);
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
@@ -59,7 +58,7 @@ pub fn save(graph: &TopicGraph, path: &Path) -> Result<(), TopicError> {
                 )
             })
             .collect();
-        std::fs::write(&failed, text).map_err(io(&failed))?;
+        replace_file(&failed, text.as_bytes()).map_err(replaced)?;
     }
     Ok(())
 }
@@ -77,8 +76,8 @@ pub fn load(path: &Path) -> Result<TopicGraph, TopicError> {
     tree_from_jsonl(&text).map_err(|(line, m)| format(line, m))
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TopicError + '_ {
-    move |source| TopicError::Io { path: path.to_owned(), source }
+fn replaced((path, source): (PathBuf, std::io::Error)) -> TopicError {
+    TopicError::Io { path, source }
 }
 
 fn tree_from_jsonl(text: &str) -> Result<TopicGraph, (usize, String)> {

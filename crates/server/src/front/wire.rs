@@ -16,6 +16,7 @@ use std::io;
 use std::ops::Range;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use bytes::{Buf, Bytes, BytesMut};
@@ -35,15 +36,26 @@ const MAX_HEAD: usize = 16 << 10;
 
 /// Serves `stream` until the client closes it, `stop` turns true while it is
 /// idle, or a request needs hyper.
+///
+/// A client has [`ConnectionLimits::header_timeout`](crate::ConnectionLimits)
+/// to send a head once it has started one, and again for the body; an idle
+/// connection is closed after the idle timeout (a second when the service
+/// is near its connection cap, checked every second). `_slot` holds the
+/// connection's place until it closes.
 pub(super) async fn connection(
     mut stream: TcpStream,
     front: Front,
     watcher: Watcher,
     mut stop: watch::Receiver<bool>,
+    _slot: crate::ConnectionSlot,
 ) {
+    let connections = front.state.connections.clone();
+    let header_timeout = connections.limits().header_timeout;
     let mut buf = BytesMut::with_capacity(4096);
     let mut out = Vec::with_capacity(512);
+    let mut idle_since = Instant::now();
     loop {
+        let mut head_started = None;
         let call = loop {
             match parse(&buf, &front.state) {
                 Parsed::Call(call) => break call,
@@ -53,6 +65,11 @@ pub(super) async fn connection(
                 }
             }
             let idle = buf.is_empty();
+            let wake = if idle {
+                (idle_since + connections.idle_timeout()).min(Instant::now() + PRESSURE_CHECK)
+            } else {
+                *head_started.get_or_insert_with(Instant::now) + header_timeout
+            };
             tokio::select! {
                 biased;
                 _ = stop.wait_for(|stopping| *stopping), if idle => return,
@@ -60,12 +77,18 @@ pub(super) async fn connection(
                     Ok(0) | Err(_) => return,
                     Ok(_) => {}
                 },
+                () = tokio::time::sleep_until(wake.into()) => {
+                    if !idle || idle_since.elapsed() >= connections.idle_timeout() {
+                        return;
+                    }
+                }
             }
         };
+        let body_deadline = Instant::now() + header_timeout;
         while buf.len() < call.head_len + call.body_len {
-            match stream.read_buf(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
+            match tokio::time::timeout_at(body_deadline.into(), stream.read_buf(&mut buf)).await {
+                Ok(Ok(0) | Err(_)) | Err(_) => return,
+                Ok(Ok(_)) => {}
             }
         }
         let request = buf.split_to(call.head_len + call.body_len).freeze();
@@ -73,7 +96,7 @@ pub(super) async fn connection(
         let component = call.component.and_then(|name| std::str::from_utf8(&request[name]).ok());
         let (status, json) = routes::execute_json(&front.state, component, &request[call.head_len..]).await;
         out.clear();
-        write_response(&mut out, status, &json, call.close);
+        write_response(&mut out, status, &json, call.close, front.state.instance.as_bytes());
         if stream.write_all(&out).await.is_err() {
             return;
         }
@@ -81,13 +104,27 @@ pub(super) async fn connection(
             let _ = stream.shutdown().await;
             return;
         }
+        idle_since = Instant::now();
     }
 }
 
+/// How often an idle connection checks whether the service has come near
+/// its connection cap (and it should close).
+const PRESSURE_CHECK: Duration = Duration::from_secs(1);
+
 /// Hands the connection to hyper, the bytes already read first.
+/// hyper's header timeout covers an idle kept-alive connection and a slow
+/// head alike, so it is the idle timeout (a client's connection pool keeps
+/// connections idle while an LLM answers; a slow first head was bounded
+/// here already).
 async fn handoff(stream: TcpStream, read: Bytes, front: Front, watcher: Watcher) {
     let io = TokioIo::new(Rewind { read, stream });
-    let connection = hyper::server::conn::http1::Builder::new().serve_connection(io, front);
+    let limits = front.state.connections.limits();
+    let header_timeout = limits.idle_timeout.max(limits.header_timeout);
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .serve_connection(io, front);
     if let Err(err) = watcher.watch(connection).await {
         tracing::debug!("connection ended: {err}");
     }
@@ -133,9 +170,16 @@ fn parse(buf: &[u8], state: &AppState) -> Parsed {
     };
     let mut body_len = None;
     let mut close = false;
+    let (mut host, mut origin, mut content_type) = (None, None, None);
     for header in request.headers.iter() {
         let name = header.name;
-        if name.eq_ignore_ascii_case("content-length") {
+        if name.eq_ignore_ascii_case("host") {
+            host = Some(header.value);
+        } else if name.eq_ignore_ascii_case("origin") {
+            origin = Some(header.value);
+        } else if name.eq_ignore_ascii_case("content-type") {
+            content_type = Some(header.value);
+        } else if name.eq_ignore_ascii_case("content-length") {
             match (body_len, content_length(header.value)) {
                 (None, Some(length)) if length <= state.body_limit => body_len = Some(length),
                 _ => return Parsed::Other,
@@ -157,6 +201,16 @@ fn parse(buf: &[u8], state: &AppState) -> Parsed {
         }
     }
     let Some(body_len) = body_len else { return Parsed::Other };
+    // A request the policy refuses is hyper's too: the router's answer says why.
+    let header = |name: &str| match name {
+        "host" => host,
+        "origin" => origin,
+        "content-type" => content_type,
+        _ => None,
+    };
+    if state.policy.check("POST", path, header, body_len > 0, false).is_err() {
+        return Parsed::Other;
+    }
     Parsed::Call(Call { head_len, body_len, component, close })
 }
 
@@ -169,7 +223,7 @@ fn content_length(value: &[u8]) -> Option<usize> {
     std::str::from_utf8(value).ok()?.parse().ok()
 }
 
-fn write_response(out: &mut Vec<u8>, status: StatusCode, json: &[u8], close: bool) {
+fn write_response(out: &mut Vec<u8>, status: StatusCode, json: &[u8], close: bool, instance: &[u8]) {
     use std::io::Write;
     let reason = status.canonical_reason().unwrap_or("");
     // Writing into a Vec cannot fail.
@@ -182,6 +236,10 @@ fn write_response(out: &mut Vec<u8>, status: StatusCode, json: &[u8], close: boo
     if close {
         out.extend_from_slice(b"connection: close\r\n");
     }
+    out.extend_from_slice(crate::STORE_INSTANCE_HEADER.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(instance);
+    out.extend_from_slice(b"\r\n");
     out.extend_from_slice(b"date: ");
     date::now(|date| out.extend_from_slice(date));
     out.extend_from_slice(b"\r\n\r\n");

@@ -25,8 +25,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use serde_json::{Value, json};
+use weft_kv::SharedStore;
 use weft_protocol::{ErrorType, ToolDefinition, ToolOutcome};
-use weft_sandbox::kv::SharedStore;
 
 pub use record::{Fixture, MockToolRecord};
 use template::Template;
@@ -330,7 +330,7 @@ impl MockTier {
     }
 }
 
-fn store_error(err: weft_sandbox::kv::KvError) -> MockError {
+fn store_error(err: weft_kv::KvError) -> MockError {
     MockError::Store(err.to_string())
 }
 

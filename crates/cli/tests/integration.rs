@@ -1,0 +1,17 @@
+//! The crate's integration tests, one module per subject, built as one
+//! test binary (one link of the dependency tree instead of one per file).
+
+mod common;
+#[path = "../../sandbox/tests/common/fake_github.rs"]
+mod fake_github;
+mod test_format;
+mod test_generate;
+mod test_generate_brought_tools;
+mod test_github;
+mod test_inspect;
+mod test_mcp;
+mod test_serve;
+mod test_shard;
+mod test_spin;
+mod test_tool_service_faults;
+mod test_validate_topics;

@@ -22,7 +22,7 @@ weft_pid=$!
 python3 bench/baseline_server.py $base_port &
 base_pid=$!
 for _ in $(seq 50); do curl -sf http://127.0.0.1:$weft_port/health >/dev/null && break; sleep 0.1; done
-curl -sf -XPOST http://127.0.0.1:$weft_port/vfs/execute \
+curl -sf -XPOST -H "content-type: application/json" http://127.0.0.1:$weft_port/vfs/execute \
   -d '{"session_id":"bench","tool":"write_file","args":{"file_path":"config.json","content":"{\"debug\": true}"}}' >/dev/null
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

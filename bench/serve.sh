@@ -22,7 +22,7 @@ trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$out"' EXIT
 "$weft" serve --listen 127.0.0.1:$port 2>"$out/serve.log" &
 python3 bench/baseline_server.py $base_port &
 for _ in $(seq 50); do curl -sf http://127.0.0.1:$port/health >/dev/null && break; sleep 0.1; done
-curl -sf -XPOST http://127.0.0.1:$port/vfs/execute \
+curl -sf -XPOST -H "content-type: application/json" http://127.0.0.1:$port/vfs/execute \
   -d '{"session_id":"bench","tool":"write_file","args":{"file_path":"config.json","content":"{\"debug\": true}"}}' >/dev/null
 
 run() { # url -> "rps p50_ms p99_ms"

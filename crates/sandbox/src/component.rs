@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::component::{Component, ComponentExportIndex, Linker};
-use wasmtime::{Engine, Store, Trap};
+use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 use weft_protocol::{ErrorType, ToolAnnotations, ToolDefinition, ToolOutcome};
 
 use crate::engine;
@@ -63,23 +63,42 @@ impl LoadedComponent {
         Ok(loaded)
     }
 
-    fn new_store(&self, session: &str) -> Store<CallState> {
-        let state = CallState::new(
+    /// A store for one call. The epoch ticks once per [`engine::EPOCH_TICK`]
+    /// and each tick asks the callback: past the deadline the call ends as
+    /// `Timeout`; a call on a fiber yields to the worker's other tasks; an
+    /// `inline` call that has written nothing stops to be run again off the
+    /// worker (see [`Self::execute_inline`]).
+    fn new_store(&self, session: &str, inline: bool) -> Store<CallState> {
+        let mut state = CallState::new(
             Arc::from(session),
             self.store.clone(),
             self.variables.clone(),
             self.http.clone(),
             self.memory_cap,
         );
+        state.deadline_ticks = self.deadline_ticks;
+        state.inline = inline;
+        let yields = matches!(self.mode, Mode::Async);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| state);
-        store.set_epoch_deadline(self.deadline_ticks);
-        store.epoch_deadline_trap();
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |mut context| {
+            let state = context.data_mut();
+            state.ticks += 1;
+            if state.ticks >= state.deadline_ticks {
+                return Ok(UpdateDeadline::Interrupt);
+            }
+            if state.inline && !state.wrote {
+                state.over_budget = true;
+                return Ok(UpdateDeadline::Interrupt);
+            }
+            Ok(if yields { UpdateDeadline::Yield(1) } else { UpdateDeadline::Continue(1) })
+        });
         store
     }
 
     async fn describe(&self) -> wasmtime::Result<Vec<ToolDefinition>> {
-        let mut store = self.new_store("");
+        let mut store = self.new_store("", false);
         let defs = match &self.mode {
             Mode::Sync { describe, .. } => {
                 let instance = self.pre.instance_pre().instantiate(&mut store)?;
@@ -100,10 +119,35 @@ impl LoadedComponent {
         self.store.as_ref().is_some_and(|store| store.is_remote())
     }
 
+    /// Runs one call on the caller's async worker, for as long as it stays
+    /// light: a call without a fiber cannot yield, so one that is still
+    /// running at the next epoch tick (within 10 ms) and has written nothing
+    /// is stopped, and `None` says to run it again with [`Self::execute`] on
+    /// a thread of its own. The other connections of the worker then wait
+    /// at most a tick behind a heavy call, never its whole deadline. A call
+    /// that has written runs on to the end where it is (running it again
+    /// would repeat the write); a call on a fiber yields at every tick.
+    pub(crate) async fn execute_inline(
+        &self,
+        session: &str,
+        tool: &str,
+        args_json: &str,
+    ) -> Option<ToolOutcome> {
+        let inline = matches!(self.mode, Mode::Sync { .. });
+        self.run(session, tool, args_json, inline).await
+    }
+
     /// Runs one call in a fresh instance. Whatever the guest does, the
     /// answer is an outcome.
     pub(crate) async fn execute(&self, session: &str, tool: &str, args_json: &str) -> ToolOutcome {
-        let mut store = self.new_store(session);
+        match self.run(session, tool, args_json, false).await {
+            Some(outcome) => outcome,
+            None => ToolOutcome::error(ErrorType::ComponentError, format!("Tool '{tool}' was stopped")),
+        }
+    }
+
+    async fn run(&self, session: &str, tool: &str, args_json: &str, inline: bool) -> Option<ToolOutcome> {
+        let mut store = self.new_store(session, inline);
         if let Mode::Sync { execute, .. } = &self.mode {
             // Nothing here waits on the host: the epoch deadline is the only bound needed.
             let result = self.pre.instance_pre().instantiate(&mut store).and_then(|instance| {
@@ -112,8 +156,9 @@ impl LoadedComponent {
                 func.call(&mut store, (session, tool, args_json))
             });
             return match result {
-                Ok((outcome,)) => with_quota_message(convert_outcome(outcome), store.data_mut()),
-                Err(err) => self.trap_outcome(tool, &err, store.data().memory_exceeded),
+                Ok((outcome,)) => Some(with_quota_message(convert_outcome(outcome), store.data_mut())),
+                Err(_) if store.data().over_budget => None,
+                Err(err) => Some(self.trap_outcome(tool, &err, store.data().memory_exceeded)),
             };
         }
         let call = async {
@@ -123,11 +168,11 @@ impl LoadedComponent {
         // The epoch deadline stops a guest burning CPU; this wall-clock bound
         // also covers time spent waiting on the host (storage, network).
         let result = tokio::time::timeout(self.timeout + engine::EPOCH_TICK * 2, call).await;
-        match result {
+        Some(match result {
             Ok(Ok(outcome)) => with_quota_message(convert_outcome(outcome), store.data_mut()),
             Ok(Err(err)) => self.trap_outcome(tool, &err, store.data().memory_exceeded),
             Err(_elapsed) => self.timed_out(tool),
-        }
+        })
     }
 
     fn timed_out(&self, tool: &str) -> ToolOutcome {

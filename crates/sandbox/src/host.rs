@@ -46,6 +46,17 @@ pub(crate) struct CallState {
     /// The message of a storage quota the call ran into: the guest only
     /// sees `too-large`; a `ResourceExhausted` answer gets this text.
     pub(crate) quota_exceeded: Option<String>,
+    /// Epoch ticks this call has run through, and the tick it ends at.
+    pub(crate) ticks: u64,
+    pub(crate) deadline_ticks: u64,
+    /// The call runs on an async worker with other connections waiting:
+    /// past its first tick, while it has changed nothing, it stops and is
+    /// run again on a thread of its own (see `component::execute_inline`).
+    pub(crate) inline: bool,
+    /// The call has written to its store: running it again would repeat it.
+    pub(crate) wrote: bool,
+    /// Stopped for running past the inline budget.
+    pub(crate) over_budget: bool,
 }
 
 impl CallState {
@@ -66,6 +77,11 @@ impl CallState {
             memory_cap,
             memory_exceeded: false,
             quota_exceeded: None,
+            ticks: 0,
+            deadline_ticks: u64::MAX,
+            inline: false,
+            wrote: false,
+            over_budget: false,
         }
     }
 
@@ -129,11 +145,13 @@ impl weft::tool::session_store::Host for CallState {
     }
 
     fn set(&mut self, key: String, value: Vec<u8>) -> Result<(), StoreError> {
+        self.wrote = true;
         let result = self.store()?.set(&self.session, &key, &value);
         result.map_err(|err| self.store_error(err))
     }
 
     fn delete(&mut self, key: String) -> Result<(), StoreError> {
+        self.wrote = true;
         let result = self.store()?.delete(&self.session, &key);
         result.map(drop).map_err(|err| self.store_error(err))
     }

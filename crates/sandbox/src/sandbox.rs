@@ -354,7 +354,12 @@ impl Sandbox {
             Loaded::Weft(component) if component.blocks() => {
                 run_blocking(component.clone(), session, tool, args_json).await
             }
-            Loaded::Weft(component) => component.execute(session, tool, args_json).await,
+            Loaded::Weft(component) => match component.execute_inline(session, tool, args_json).await {
+                Some(outcome) => outcome,
+                // Heavier than a tick: off the worker, so its other
+                // connections are not held behind it.
+                None => run_blocking(component.clone(), session, tool, args_json).await,
+            },
             Loaded::Spin(component) if component.blocks() => {
                 let (component, handle) = (component.clone(), tokio::runtime::Handle::current());
                 let (session, tool_name, args) = (session.to_owned(), tool.to_owned(), args_json.to_owned());

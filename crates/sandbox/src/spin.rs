@@ -271,8 +271,19 @@ impl SpinComponent {
         let state = SpinState::new(self.grants.clone()).map_err(internal)?;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| state);
-        store.set_epoch_deadline(self.deadline_ticks);
-        store.epoch_deadline_trap();
+        // Every tick yields to the worker's other tasks (a heavy guest never
+        // holds them behind it); the deadline still ends the call.
+        let deadline_ticks = self.deadline_ticks;
+        let mut ticks = 0u64;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            ticks += 1;
+            Ok(if ticks >= deadline_ticks {
+                wasmtime::UpdateDeadline::Interrupt
+            } else {
+                wasmtime::UpdateDeadline::Yield(1)
+            })
+        });
         let incoming = store
             .data_mut()
             .http()

@@ -6,6 +6,7 @@ mod test_backend_contract;
 mod test_connections;
 mod test_deepfabric_client;
 mod test_front;
+mod test_head_of_line;
 mod test_http_api;
 mod test_mcp;
 mod test_mock_api;

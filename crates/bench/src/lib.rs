@@ -34,7 +34,47 @@ pub struct FakeOptions {
     /// Samples of 4 model calls instead of 5 (the same 5 tool calls, in two
     /// steps of 2 and 3).
     pub short: bool,
+    /// 1-based request numbers answered with a [`Fault`].
+    pub faults: Vec<(usize, Fault)>,
 }
+
+/// A way a provider fails, for the reliability suite's fault matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// HTTP 429 with `Retry-After: 1`.
+    RateLimited,
+    /// HTTP 500 with an error body.
+    ServerError,
+    /// No answer for [`HANG`]: past any sane client timeout.
+    Hang,
+    /// HTTP 200 with the JSON cut off half-way.
+    Truncated,
+    /// HTTP 200 with an empty body.
+    Empty,
+    /// The first tool call's arguments are not JSON.
+    InvalidToolJson,
+    /// The first tool call names a tool that does not exist.
+    UnknownTool,
+    /// An assistant message with no text and no tool calls.
+    EmptyReply,
+}
+
+impl Fault {
+    /// Every fault, in a fixed order.
+    pub const ALL: [Fault; 8] = [
+        Fault::RateLimited,
+        Fault::ServerError,
+        Fault::Hang,
+        Fault::Truncated,
+        Fault::Empty,
+        Fault::InvalidToolJson,
+        Fault::UnknownTool,
+        Fault::EmptyReply,
+    ];
+}
+
+/// How long a [`Fault::Hang`] holds its answer back.
+pub const HANG: Duration = Duration::from_secs(4);
 
 #[derive(Default)]
 struct Shared {
@@ -67,6 +107,9 @@ async fn chat(State(shared): State<Arc<Shared>>, body: String) -> Response {
             .into_response();
     }
     let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    if let Some(&(_, fault)) = shared.options.faults.iter().find(|(at, _)| *at == number) {
+        return faulty(fault, &request).await;
+    }
     if request["response_format"]["json_schema"]["name"] == "agent_step" {
         // A model without tool calling: native tools are refused, as such
         // servers do.
@@ -78,6 +121,56 @@ async fn chat(State(shared): State<Arc<Shared>>, body: String) -> Response {
     }
     let reply = if shared.options.short { short_reply(&request) } else { reply(&request) };
     axum::Json(reply).into_response()
+}
+
+/// The answer of a request that meets `fault`.
+async fn faulty(fault: Fault, request: &Value) -> Response {
+    let json_body =
+        |text: String| (StatusCode::OK, [("content-type", "application/json")], text).into_response();
+    match fault {
+        Fault::RateLimited => {
+            let body = json!({"error": {"message": "injected rate limit", "type": "rate_limit_exceeded"}});
+            (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], axum::Json(body)).into_response()
+        }
+        Fault::ServerError => {
+            let body = json!({"error": {"message": "injected server error", "type": "server_error"}});
+            (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+        }
+        Fault::Hang => {
+            tokio::time::sleep(HANG).await;
+            axum::Json(reply(request)).into_response()
+        }
+        Fault::Truncated => {
+            let text = reply(request).to_string();
+            let cut = (0..=text.len() / 2).rev().find(|&at| text.is_char_boundary(at)).unwrap_or(0);
+            json_body(text[..cut].to_owned())
+        }
+        Fault::Empty => json_body(String::new()),
+        Fault::InvalidToolJson | Fault::UnknownTool | Fault::EmptyReply => {
+            let mut answer = reply(request);
+            let message = &mut answer["choices"][0]["message"];
+            match fault {
+                Fault::EmptyReply => {
+                    message["content"] = json!("");
+                    if let Some(object) = message.as_object_mut() {
+                        object.remove("tool_calls");
+                    }
+                    answer["choices"][0]["finish_reason"] = json!("stop");
+                }
+                Fault::InvalidToolJson => {
+                    if let Some(call) = message["tool_calls"].get_mut(0) {
+                        call["function"]["arguments"] = json!("{\"file_path\": ");
+                    }
+                }
+                _ => {
+                    if let Some(call) = message["tool_calls"].get_mut(0) {
+                        call["function"]["name"] = json!("teleport");
+                    }
+                }
+            }
+            axum::Json(answer).into_response()
+        }
+    }
 }
 
 /// [`reply`] with the agent's work in two steps: list + read, then write +

@@ -172,3 +172,34 @@ async fn session_limits_cap_bytes_files_the_total_and_the_id() {
     let refused = call(&sb, &long, "write_file", write("a.txt", "x")).await;
     assert!(refused.result.contains("longer than the limit of 32 bytes"), "{refused:?}");
 }
+
+/// A Redis restart while serving: calls fail as `IOError` while it is
+/// down (never a hang, never a crash), and succeed again by themselves
+/// once it is back — no restart of the sandbox.
+#[tokio::test]
+async fn a_redis_restart_fails_calls_then_recovers_by_itself() {
+    let Some(mut redis) = own_redis("a_redis_restart_fails_calls_then_recovers_by_itself") else {
+        return;
+    };
+    let sb = Sandbox::new(redis_manifest(&redis.url, "default", "")).await.expect("loads");
+    let write = json!({"file_path": "a.txt", "content": "before"});
+    assert!(call(&sb, "s", "write_file", write).await.success);
+    redis.stop();
+    for _ in 0..3 {
+        let outcome = call(&sb, "s", "read_file", json!({"file_path": "a.txt"})).await;
+        assert_eq!(outcome.error_type, Some(weft_protocol::ErrorType::IOError), "{outcome:?}");
+    }
+    redis.restart();
+    let mut recovered = false;
+    for _ in 0..50 {
+        let outcome = call(&sb, "s", "write_file", json!({"file_path": "a.txt", "content": "after"})).await;
+        if outcome.success {
+            recovered = true;
+            break;
+        }
+        assert_eq!(outcome.error_type, Some(weft_protocol::ErrorType::IOError), "{outcome:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "calls never succeeded again after Redis came back");
+    assert_ok(&call(&sb, "s", "read_file", json!({"file_path": "a.txt"})).await, "after");
+}

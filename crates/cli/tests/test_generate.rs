@@ -10,21 +10,6 @@ fn weft() -> Command {
     Command::new(env!("CARGO_BIN_EXE_weft"))
 }
 
-/// Starts the fake LLM (with `latency_ms` per reply) on its own runtime;
-/// returns its base URL and the runtime keeping it alive.
-fn fake_llm(latency_ms: u64) -> (String, tokio::runtime::Runtime) {
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("rt");
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let options = weft_bench::FakeOptions {
-        latency: Duration::from_millis(latency_ms),
-        ..weft_bench::FakeOptions::default()
-    };
-    runtime.spawn(weft_bench::serve(listener, options));
-    (format!("http://{addr}/v1"), runtime)
-}
-
 /// A config over the fake, with a pre-made topic file of 4 paths.
 fn setup(dir: &Path, base_url: &str, num_samples: u32, extra_tools: &str) -> (PathBuf, PathBuf) {
     let topics = dir.join("topics.jsonl");
@@ -89,7 +74,7 @@ fn generate(config: &Path, topics: &Path, extra: &[&str]) -> Output {
 
 #[test]
 fn kill_9_mid_run_then_resume_gives_exactly_num_samples() {
-    let (base_url, _runtime) = fake_llm(40);
+    let (base_url, _runtime) = crate::common::fake_llm(40);
     let dir = tempfile::tempdir().expect("tempdir");
     let (config, topics) = setup(dir.path(), &base_url, 24, "");
     let data = dir.path().join("data.jsonl");
@@ -119,7 +104,7 @@ fn kill_9_mid_run_then_resume_gives_exactly_num_samples() {
 
 #[test]
 fn sigterm_stops_new_work_and_leaves_a_valid_file() {
-    let (base_url, _runtime) = fake_llm(40);
+    let (base_url, _runtime) = crate::common::fake_llm(40);
     let dir = tempfile::tempdir().expect("tempdir");
     let (config, topics) = setup(dir.path(), &base_url, 40, "");
     let data = dir.path().join("data.jsonl");

@@ -23,16 +23,6 @@ fn weft() -> Command {
     Command::new(env!("CARGO_BIN_EXE_weft"))
 }
 
-/// The fake LLM on its own runtime; its base URL and the runtime.
-fn fake_llm(options: FakeOptions) -> (String, tokio::runtime::Runtime) {
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("rt");
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    runtime.spawn(weft_bench::serve(listener, options));
-    (format!("http://{addr}/v1"), runtime)
-}
-
 /// A config over the fake with a pre-made topic file; retries are quick.
 fn config(dir: &Path, llm: &str, samples: u32, batch: u32) -> PathBuf {
     let topics = dir.join("topics.jsonl");
@@ -135,8 +125,10 @@ fn audit(dir: &Path) -> Audit {
 #[test]
 fn twenty_kills_then_resume_give_exactly_n_samples() {
     const N: u64 = 48;
-    let (llm, _runtime) =
-        fake_llm(FakeOptions { latency: Duration::from_millis(25), ..FakeOptions::default() });
+    let (llm, _runtime) = crate::common::fake_llm_with(FakeOptions {
+        latency: Duration::from_millis(25),
+        ..FakeOptions::default()
+    });
     let dir = tempfile::tempdir().expect("tempdir");
     let config = config(dir.path(), &llm, N as u32, 4);
     let data = dir.path().join("data.jsonl");
@@ -186,7 +178,8 @@ fn twenty_kills_then_resume_give_exactly_n_samples() {
 /// agent turn, 4 a middle one).
 fn fault_run(fault: Fault, at: usize) -> (Audit, Option<i32>, String) {
     const N: u32 = 3;
-    let (llm, runtime) = fake_llm(FakeOptions { faults: vec![(at, fault)], ..FakeOptions::default() });
+    let (llm, runtime) =
+        crate::common::fake_llm_with(FakeOptions { faults: vec![(at, fault)], ..FakeOptions::default() });
     let dir = tempfile::tempdir().expect("tempdir");
     let config = config(dir.path(), &llm, N, 1);
     let output = run(&config, &[]);

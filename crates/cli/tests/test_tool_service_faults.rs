@@ -16,19 +16,6 @@ fn weft() -> Command {
     Command::new(env!("CARGO_BIN_EXE_weft"))
 }
 
-fn fake_llm(latency_ms: u64) -> (String, tokio::runtime::Runtime) {
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("rt");
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let options = weft_bench::FakeOptions {
-        latency: Duration::from_millis(latency_ms),
-        ..weft_bench::FakeOptions::default()
-    };
-    runtime.spawn(weft_bench::serve(listener, options));
-    (format!("http://{addr}/v1"), runtime)
-}
-
 /// `weft serve` on exactly `port` (in-memory sessions).
 fn serve_on(port: u16) -> Reaped {
     let mut child = Reaped(
@@ -109,7 +96,7 @@ fn assert_no_transport_text(dataset: &[u8], port: u16) {
 
 #[test]
 fn a_tool_service_that_dies_mid_run_leaves_no_connection_errors_in_the_data() {
-    let (llm, _runtime) = fake_llm(30);
+    let (llm, _runtime) = common::fake_llm(30);
     let dir = tempfile::tempdir().expect("tempdir");
     let samples = 24;
     let calm = calm_run(dir.path(), &llm, samples);
@@ -141,7 +128,7 @@ fn a_tool_service_that_dies_mid_run_leaves_no_connection_errors_in_the_data() {
 
 #[test]
 fn a_tool_service_restarted_at_once_is_noticed_and_the_samples_redone() {
-    let (llm, _runtime) = fake_llm(30);
+    let (llm, _runtime) = common::fake_llm(30);
     let dir = tempfile::tempdir().expect("tempdir");
     let samples = 40;
     let calm = calm_run(dir.path(), &llm, samples);

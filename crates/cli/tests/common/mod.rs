@@ -7,6 +7,25 @@ use std::process::{Child, ChildStderr, Command, Stdio};
 
 pub use weft_bench::peers::{Reaped, everything, everything_http, python};
 
+/// The fake OpenAI-compatible LLM (weft-bench) on a runtime of its own:
+/// its base URL (`http://127.0.0.1:PORT/v1`) and the runtime keeping it up.
+pub fn fake_llm_with(options: weft_bench::FakeOptions) -> (String, tokio::runtime::Runtime) {
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("rt");
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    runtime.spawn(weft_bench::serve(listener, options));
+    (format!("http://{addr}/v1"), runtime)
+}
+
+/// [`fake_llm_with`] answering after `latency_ms`.
+pub fn fake_llm(latency_ms: u64) -> (String, tokio::runtime::Runtime) {
+    fake_llm_with(weft_bench::FakeOptions {
+        latency: std::time::Duration::from_millis(latency_ms),
+        ..weft_bench::FakeOptions::default()
+    })
+}
+
 /// `weft serve` with `workers` server threads on a free loopback port.
 pub fn weft_serve(workers: usize) -> (Reaped, String) {
     weft_serve_with(workers, &[])

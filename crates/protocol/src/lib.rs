@@ -20,5 +20,5 @@ mod tool;
 
 pub use backend::{BackendError, STORE_INSTANCE_HEADER, ScenarioSeed, SessionId, ToolBackend};
 pub use error_type::ErrorType;
-pub use outcome::ToolOutcome;
+pub use outcome::{STORE_UNAVAILABLE, ToolOutcome};
 pub use tool::{ToolAnnotations, ToolCall, ToolDefinition};

@@ -19,7 +19,24 @@ pub struct ToolOutcome {
     pub error_type: Option<ErrorType>,
 }
 
+/// The kind of an outcome the sandbox gives when a component's store
+/// failed under it (Redis gone, a file unwritable): not the tool's answer
+/// but the service's failure, which no sample may be built on. `weft serve`
+/// answers it as HTTP 503 with `error_type: IOError`; the in-process
+/// backend as [`crate::BackendError::Unavailable`].
+pub const STORE_UNAVAILABLE: &str = "StoreUnavailable";
+
 impl ToolOutcome {
+    /// The outcome of a call whose store failed (see [`STORE_UNAVAILABLE`]).
+    pub fn store_unavailable(message: impl Into<String>) -> Self {
+        Self::error(ErrorType::Other(STORE_UNAVAILABLE.to_owned()), message)
+    }
+
+    /// Whether this is [`Self::store_unavailable`]'s outcome.
+    pub fn is_store_unavailable(&self) -> bool {
+        matches!(&self.error_type, Some(ErrorType::Other(kind)) if kind == STORE_UNAVAILABLE)
+    }
+
     /// A successful outcome.
     pub fn ok(result: impl Into<String>) -> Self {
         Self { success: true, result: result.into(), error_type: None }

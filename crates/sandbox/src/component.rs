@@ -232,8 +232,15 @@ impl Mode {
 }
 
 /// A `ResourceExhausted` answer to a call that ran into a storage quota
-/// says which quota (the guest only learned `too-large`).
+/// says which quota (the guest only learned `too-large`); a failed call
+/// whose store failed under it is the service's failure
+/// ([`ToolOutcome::store_unavailable`]), whatever the guest made of it.
 fn with_quota_message(mut outcome: ToolOutcome, state: &mut crate::host::CallState) -> ToolOutcome {
+    if let Some(message) = state.store_failed.take()
+        && !outcome.success
+    {
+        return ToolOutcome::store_unavailable(format!("The session store is unavailable: {message}"));
+    }
     if let Some(message) = state.quota_exceeded.take()
         && outcome.error_type == Some(ErrorType::ResourceExhausted)
     {

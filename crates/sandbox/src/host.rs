@@ -57,6 +57,9 @@ pub(crate) struct CallState {
     pub(crate) wrote: bool,
     /// Stopped for running past the inline budget.
     pub(crate) over_budget: bool,
+    /// The store failed under the call (not a quota, not a size cap): what
+    /// the call answers is the service's failure, not the tool's.
+    pub(crate) store_failed: Option<String>,
 }
 
 impl CallState {
@@ -82,6 +85,7 @@ impl CallState {
             inline: false,
             wrote: false,
             over_budget: false,
+            store_failed: None,
         }
     }
 
@@ -131,7 +135,11 @@ impl CallState {
                 self.quota_exceeded = Some(message);
                 StoreError::TooLarge
             }
-            other => StoreError::Other(other.to_string()),
+            other => {
+                let message = other.to_string();
+                self.store_failed = Some(message.clone());
+                StoreError::Other(message)
+            }
         }
     }
 }

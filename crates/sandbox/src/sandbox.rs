@@ -569,8 +569,17 @@ impl ToolBackend for Sandbox {
         Ok(session)
     }
 
+    /// A call whose store failed under it is the backend's failure, never an
+    /// outcome a sample could be built on.
     async fn execute(&self, session: &SessionId, call: &ToolCall) -> Result<ToolOutcome, BackendError> {
-        Ok(Sandbox::execute(self, session.as_str(), &call.name, &call.arguments.to_string()).await)
+        let outcome = Sandbox::execute(self, session.as_str(), &call.name, &call.arguments.to_string()).await;
+        if outcome.is_store_unavailable() {
+            return Err(BackendError::Unavailable {
+                endpoint: "in-process sandbox".to_owned(),
+                reason: outcome.result,
+            });
+        }
+        Ok(outcome)
     }
 
     async fn close_session(&self, session: &SessionId) {

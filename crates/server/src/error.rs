@@ -28,6 +28,10 @@ pub(crate) enum ApiError {
     /// A body that is not JSON.
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The store behind a call failed under it: the service's failure, not
+    /// the tool's answer (503, `IOError`).
+    #[error("{0}")]
+    StoreUnavailable(String),
 }
 
 impl From<crate::policy::Refusal> for ApiError {
@@ -50,6 +54,7 @@ impl ApiError {
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -63,6 +68,7 @@ impl ApiError {
             Self::Upstream(_) => "UpstreamError",
             Self::Forbidden(_) => "Forbidden",
             Self::UnsupportedMediaType(_) => "UnsupportedMediaType",
+            Self::StoreUnavailable(_) => "IOError",
         }
     }
 }

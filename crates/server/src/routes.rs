@@ -144,6 +144,9 @@ async fn call(state: &AppState, component: Option<&str>, body: &[u8]) -> Result<
         _ => request.tool.as_str(),
     };
     state.metrics.record_call(routed_to, tool_label, outcome.label(), started.elapsed());
+    if outcome.is_store_unavailable() {
+        return Err(ApiError::StoreUnavailable(outcome.result));
+    }
     Ok(outcome)
 }
 

@@ -113,3 +113,50 @@ async fn an_oversize_call_is_a_resource_limit_not_a_lost_session() {
     assert_eq!(outcome.label(), "ResourceExhausted", "{outcome:?}");
     assert!(backend.execute(&session, &read).await.expect("the session goes on").success);
 }
+
+/// The store behind `weft serve` failing under a call (Redis gone) is the
+/// service's failure: 503 with `error_type: IOError`, which the HTTP client
+/// reports as the backend unavailable — never an observation a sample is
+/// built on, as the VFS's "IO error: Redis at ..." text was before.
+#[tokio::test]
+async fn a_store_that_fails_under_a_call_is_a_503_not_a_tool_answer() {
+    let Some(mut redis) =
+        weft_sandbox::testing::own_redis("a_store_that_fails_under_a_call_is_a_503_not_a_tool_answer")
+    else {
+        return;
+    };
+    let manifest = weft_sandbox::Manifest::parse(
+        &format!(
+            "[component.vfs]\nsource = \"builtin:vfs\"\nkey_value_stores = [\"default\"]\n\
+             [key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
+            redis.url
+        ),
+        "weft.toml".as_ref(),
+        ".".into(),
+    )
+    .expect("manifest");
+    let sandbox = InProcess::new(manifest).await.expect("loads");
+    let (addr, _stop) =
+        common::spawn(weft_server::AppState::new(sandbox, weft_server::DEFAULT_BODY_LIMIT)).await;
+    let backend = HttpBackend::new(HttpBackendOptions::new(format!("http://{addr}"))).expect("backend");
+    let session = backend.open_session(&seed()).await.expect("session");
+    let read = call("read_file", serde_json::json!({"file_path": "config.json"}));
+    assert!(backend.execute(&session, &read).await.expect("answered").success);
+    redis.stop();
+    let err = backend.execute(&session, &read).await.expect_err("the service failed, not the tool");
+    assert!(matches!(err, BackendError::Unavailable { .. }), "{err}");
+    let response = common::http_client()
+        .post(format!("http://{addr}/vfs/execute"))
+        .header("content-type", "application/json")
+        .body(r#"{"session_id":"x","tool":"read_file","args":{"file_path":"a"}}"#)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status().as_u16(), 503);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(
+        (body["success"].as_bool(), body["error_type"].as_str()),
+        (Some(false), Some("IOError")),
+        "{body}"
+    );
+}

@@ -195,13 +195,14 @@ impl ToolBackend for InProcess {
         if let Some(refused) = reserved(session.as_str()) {
             return Ok(refused);
         }
-        Ok(match self.mock() {
+        match self.mock() {
             // Mock tools take the arguments as they are: no JSON round trip.
             Some(tier) if self.sandbox.component_of(&call.name).is_none() => {
-                tier.execute(&call.name, &call.arguments)
+                Ok(tier.execute(&call.name, &call.arguments))
             }
-            _ => self.sandbox.execute(session.as_str(), &call.name, &call.arguments.to_string()).await,
-        })
+            // A store that failed under the call is the backend's failure.
+            _ => ToolBackend::execute(&self.sandbox, session, call).await,
+        }
     }
 
     async fn close_session(&self, session: &SessionId) {

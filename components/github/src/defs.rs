@@ -169,5 +169,40 @@ pub(crate) fn definitions() -> Vec<ToolDefinition> {
             ),
             false,
         ),
+        tool(
+            "gh_list_branches",
+            "List branches",
+            "List the branches of a repository with the SHA each points at and whether it is protected.",
+            repo_schema(json!({"perPage": per_page(), "page": page()}), &[]),
+            true,
+        ),
+        tool(
+            "gh_create_issue",
+            "Open an issue",
+            "Open a new issue. Only works when the sandbox allows writes.",
+            repo_schema(
+                json!({
+                    "title": {"type": "string", "description": "Issue title"},
+                    "body": {"type": "string", "description": "Issue text (Markdown)"}
+                }),
+                &["title"],
+            ),
+            false,
+        ),
+        tool(
+            "gh_create_pr",
+            "Open a pull request",
+            "Open a pull request from the head branch into the base branch. Only works when the sandbox allows writes.",
+            repo_schema(
+                json!({
+                    "title": {"type": "string", "description": "Pull request title"},
+                    "head": {"type": "string", "description": "The branch with the changes"},
+                    "base": {"type": "string", "description": "The branch to merge into"},
+                    "body": {"type": "string", "description": "Pull request text (Markdown)"}
+                }),
+                &["title", "head", "base"],
+            ),
+            false,
+        ),
     ]
 }

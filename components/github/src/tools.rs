@@ -26,6 +26,9 @@ pub(crate) fn run(settings: &Settings, tool: &str, args: &Args) -> ToolResult {
         "gh_list_commits" => list_commits(settings, args),
         "gh_get_commit" => get_commit(settings, args),
         "gh_add_issue_comment" => add_issue_comment(settings, args),
+        "gh_list_branches" => list_branches(settings, args),
+        "gh_create_issue" => create_issue(settings, args),
+        "gh_create_pr" => create_pr(settings, args),
         other => Err(Failure::new(ErrorType::UnknownTool, format!("Unknown tool: {other}"))),
     }
 }
@@ -352,5 +355,56 @@ fn add_issue_comment(settings: &Settings, args: &Args) -> ToolResult {
         "id": comment["id"],
         "html_url": comment["html_url"],
         "created_at": comment["created_at"],
+    }))
+}
+
+fn list_branches(settings: &Settings, args: &Args) -> ToolResult {
+    let repo = repo_path(settings, args)?;
+    let page = api::get(settings, &format!("{repo}/branches"), &paging(args)?)?;
+    let items: Vec<Value> = page
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|branch| json!({"name": branch["name"], "sha": branch["commit"]["sha"], "protected": branch["protected"]}))
+        .collect();
+    Ok(listing(items, &page))
+}
+
+fn create_issue(settings: &Settings, args: &Args) -> ToolResult {
+    let repo = repo_path(settings, args)?;
+    let title = args::required(args, "title")?;
+    let mut request = json!({"title": title});
+    if let Some(body) = args::optional(args, "body")? {
+        request["body"] = json!(body);
+    }
+    settings.check_writes()?;
+    let issue = api::post(settings, &format!("{repo}/issues"), &request)?.body;
+    Ok(json!({
+        "number": issue["number"],
+        "html_url": issue["html_url"],
+        "state": issue["state"],
+        "created_at": issue["created_at"],
+    }))
+}
+
+fn create_pr(settings: &Settings, args: &Args) -> ToolResult {
+    let repo = repo_path(settings, args)?;
+    let title = args::required(args, "title")?;
+    let head = args::required(args, "head")?;
+    let base = args::required(args, "base")?;
+    let mut request = json!({"title": title, "head": head, "base": base});
+    if let Some(body) = args::optional(args, "body")? {
+        request["body"] = json!(body);
+    }
+    settings.check_writes()?;
+    let pull = api::post(settings, &format!("{repo}/pulls"), &request)?.body;
+    Ok(json!({
+        "number": pull["number"],
+        "html_url": pull["html_url"],
+        "state": pull["state"],
+        "head": pull["head"]["ref"],
+        "base": pull["base"]["ref"],
+        "created_at": pull["created_at"],
     }))
 }

@@ -79,7 +79,7 @@ fn serve_routes_github_and_keeps_the_token_out_of_logs_and_metrics() {
         .spawn()
         .expect("weft serve starts");
     let (addr, mut logs, lines) = common::until_listening(&mut child);
-    assert!(logs.iter().any(|l| l.contains("component github: 10 tools")), "{logs:?}");
+    assert!(logs.iter().any(|l| l.contains("component github: 13 tools")), "{logs:?}");
 
     let mut replies = Vec::new();
     for body in [

@@ -49,7 +49,8 @@ async fn describe_gives_every_tool_a_schema_and_annotations() {
     let tools = serde_json::to_string_pretty(&info.tools).expect("serialises");
     insta::assert_snapshot!("github_tools", tools);
     for tool in &info.tools {
-        let read_only = tool.name != "gh_add_issue_comment";
+        let read_only =
+            !["gh_add_issue_comment", "gh_create_issue", "gh_create_pr"].contains(&tool.name.as_str());
         let annotations = serde_json::to_value(&tool.annotations).expect("serialises");
         assert_eq!(annotations["readOnlyHint"], read_only, "{}", tool.name);
         assert_eq!(annotations["openWorldHint"], true, "{}", tool.name);
@@ -163,6 +164,60 @@ async fn writes_are_refused_until_allowed() {
         json!({"body": "Looks good to me."})
     );
     assert_eq!(posted.authorization.as_deref(), Some(format!("Bearer {TOKEN}").as_str()));
+}
+
+/// The reference component's other tools: branches (a read), and opening
+/// issues and pull requests (writes, refused until allowed; the allowlist
+/// applies before any request).
+#[tokio::test]
+async fn branches_and_opening_issues_and_pull_requests() {
+    let fake = FakeGitHub::start().await;
+    let read_only = github(&fake, "", false).await;
+    let branches = ok_json(&read_only, "gh_list_branches", json!({"owner": "octo", "repo": "hello"})).await;
+    assert_eq!(
+        branches,
+        json!({"count": 2, "next_page": 2, "items": [
+            {"name": "main", "sha": "c0ffee1", "protected": true},
+            {"name": "feature", "sha": "beef002", "protected": false}
+        ]})
+    );
+    let issue =
+        json!({"owner": "octo", "repo": "hello", "title": "Crash on start", "body": "Steps: run it."});
+    let pr = json!({"owner": "octo", "repo": "hello", "title": "Fix the crash", "head": "feature", "base": "main"});
+    for (tool, args) in [("gh_create_issue", &issue), ("gh_create_pr", &pr)] {
+        let refused = call(&read_only, "s", tool, args.clone()).await;
+        assert_eq!(refused.label(), "NotAllowed", "{tool}: {refused:?}");
+    }
+    assert!(fake.seen().iter().all(|seen| seen.method == "GET"), "no write reached GitHub");
+
+    let writable = github(&fake, "octo/hello", true).await;
+    assert_eq!(
+        ok_json(&writable, "gh_create_issue", issue.clone()).await,
+        json!({"number": 42, "html_url": "https://github.com/octo/hello/issues/42", "state": "open",
+               "created_at": "2026-01-02T03:04:05Z"})
+    );
+    let posted = fake.last();
+    assert_eq!((posted.method.as_str(), posted.target.as_str()), ("POST", "/repos/octo/hello/issues"));
+    assert_eq!(
+        serde_json::from_str::<Value>(&posted.body).expect("JSON body"),
+        json!({"title": "Crash on start", "body": "Steps: run it."})
+    );
+    assert_eq!(
+        ok_json(&writable, "gh_create_pr", pr.clone()).await,
+        json!({"number": 43, "html_url": "https://github.com/octo/hello/pull/43", "state": "open",
+               "head": "feature", "base": "main", "created_at": "2026-01-02T03:04:05Z"})
+    );
+    assert_eq!(fake.last().target, "/repos/octo/hello/pulls");
+    // GitHub's own refusal is the tool's answer, with its status.
+    let same = json!({"owner": "octo", "repo": "hello", "title": "t", "head": "main", "base": "main"});
+    let refused = call(&writable, "s", "gh_create_pr", same).await;
+    assert!(!refused.success && refused.result.contains("Validation Failed"), "{refused:?}");
+    // Outside the allowlist: refused before any request.
+    let before = fake.seen().len();
+    let elsewhere = json!({"owner": "other", "repo": "x", "title": "t"});
+    let outside = call(&writable, "s", "gh_create_issue", elsewhere).await;
+    assert_eq!(outside.label(), "NotAllowed", "{outside:?}");
+    assert_eq!(fake.seen().len(), before);
 }
 
 #[tokio::test]

@@ -105,6 +105,35 @@ async fn answer(
             )
                 .into_response()
         }
+        ("POST", ["repos", owner, repo, "issues"]) => {
+            let posted: Value = serde_json::from_str(&request.body).unwrap_or_default();
+            let created = json!({
+                "number": 42,
+                "html_url": format!("https://github.com/{owner}/{repo}/issues/42"),
+                "state": "open",
+                "title": posted["title"],
+                "body": posted["body"],
+                "user": {"login": "weft-bot", "id": 9},
+                "created_at": "2026-01-02T03:04:05Z",
+            });
+            (StatusCode::CREATED, axum::Json(created)).into_response()
+        }
+        ("POST", ["repos", owner, repo, "pulls"]) => {
+            let posted: Value = serde_json::from_str(&request.body).unwrap_or_default();
+            if posted["head"] == posted["base"] {
+                return error(StatusCode::UNPROCESSABLE_ENTITY, "Validation Failed");
+            }
+            let created = json!({
+                "number": 43,
+                "html_url": format!("https://github.com/{owner}/{repo}/pull/43"),
+                "state": "open",
+                "title": posted["title"],
+                "head": {"ref": posted["head"], "sha": "c0ffee1"},
+                "base": {"ref": posted["base"], "sha": "beef002"},
+                "created_at": "2026-01-02T03:04:05Z",
+            });
+            (StatusCode::CREATED, axum::Json(created)).into_response()
+        }
         _ => error(StatusCode::NOT_FOUND, "Not Found"),
     }
 }
@@ -141,6 +170,13 @@ fn repo_get(request: &Seen, owner: &str, repo: &str, rest: &[&str]) -> Response 
             ok(issue(number.parse().unwrap_or(0), "An issue", "closed", false, "Body."))
         }
         ["pulls"] => paged(request, json!([pull(5, "open"), pull(6, "open")])),
+        ["branches"] => paged(
+            request,
+            json!([
+                {"name": "main", "commit": {"sha": "c0ffee1", "url": "https://api.github.com/x"}, "protected": true},
+                {"name": "feature", "commit": {"sha": "beef002", "url": "https://api.github.com/y"}, "protected": false},
+            ]),
+        ),
         ["pulls", number] => ok(pull(number.parse().unwrap_or(0), "closed")),
         ["commits"] => paged(
             request,

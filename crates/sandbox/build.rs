@@ -25,7 +25,7 @@ fn main() {
     let target_dir = guest_target_dir(&out_dir);
 
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
-    for entry in ["Cargo.toml", "Cargo.lock", ".cargo", "vfs", "github", "testing"] {
+    for entry in ["Cargo.toml", "Cargo.lock", ".cargo", "vfs", "vfs-path", "github", "testing"] {
         println!("cargo:rerun-if-changed={}", components.join(entry).display());
     }
 

@@ -69,9 +69,11 @@ pub trait SessionStore: Send + Sync {
     }
     /// Names this store's contents: it changes exactly when the sessions
     /// it held are gone (a new process for memory, a new file for redb, a
-    /// new database for Redis). A client that saw another value when its
-    /// session was opened knows its session's state was lost.
-    fn instance(&self) -> &str;
+    /// new database for Redis, a Redis that came back empty). A client that
+    /// saw another value when its session was opened knows its session's
+    /// state was lost. A store whose instance changes while it is open says
+    /// so through [`instance_changes`].
+    fn instance(&self) -> Arc<str>;
     /// The value of `key` in `session`.
     fn get(&self, session: &str, key: &str) -> Result<Option<Vec<u8>>, KvError>;
     /// Sets `key` in `session`.
@@ -147,8 +149,22 @@ pub fn open(
 }
 
 /// A fresh random instance name.
-pub(crate) fn new_instance() -> String {
-    format!("{:016x}", rand::random::<u64>())
+pub(crate) fn new_instance() -> Arc<str> {
+    Arc::from(format!("{:016x}", rand::random::<u64>()))
+}
+
+/// How many times an open store's instance has changed in this process (a
+/// Redis found empty after a restart): callers that derive a name from
+/// stores' instances recompute it when this moves, and otherwise read one
+/// atomic per call.
+pub fn instance_changes() -> u64 {
+    INSTANCE_CHANGES.load(std::sync::atomic::Ordering::Acquire)
+}
+
+static INSTANCE_CHANGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub(crate) fn note_instance_change() {
+    INSTANCE_CHANGES.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
 }
 
 pub(crate) fn check_size(value: &[u8]) -> Result<(), KvError> {

@@ -1,7 +1,7 @@
 //! Sessions in process memory: fast, gone at exit.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use crate::{KvError, SessionStore, check_size};
 
@@ -9,7 +9,7 @@ use crate::{KvError, SessionStore, check_size};
 #[derive(Debug)]
 pub struct MemoryStore {
     sessions: RwLock<HashMap<String, BTreeMap<String, Vec<u8>>>>,
-    instance: String,
+    instance: Arc<str>,
 }
 
 impl Default for MemoryStore {
@@ -34,8 +34,8 @@ impl SessionStore for MemoryStore {
         "in-memory (sessions are lost at exit)".into()
     }
 
-    fn instance(&self) -> &str {
-        &self.instance
+    fn instance(&self) -> Arc<str> {
+        Arc::clone(&self.instance)
     }
 
     fn get(&self, session: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {

@@ -144,7 +144,7 @@ impl SessionStore for QuotaStore {
         self.inner.is_remote()
     }
 
-    fn instance(&self) -> &str {
+    fn instance(&self) -> std::sync::Arc<str> {
         self.inner.instance()
     }
 

@@ -2,6 +2,7 @@
 //! survive a restart of `weft serve`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -18,7 +19,7 @@ const META: TableDefinition<&str, &str> = TableDefinition::new("weft_meta");
 pub struct RedbStore {
     db: Database,
     path: PathBuf,
-    instance: String,
+    instance: Arc<str>,
 }
 
 impl std::fmt::Debug for RedbStore {
@@ -44,10 +45,10 @@ impl RedbStore {
             let mut meta = txn.open_table(META).map_err(backend)?;
             let known = meta.get("instance").map_err(backend)?.map(|value| value.value().to_owned());
             match known {
-                Some(instance) => instance,
+                Some(instance) => Arc::from(instance),
                 None => {
                     let instance = crate::new_instance();
-                    meta.insert("instance", instance.as_str()).map_err(backend)?;
+                    meta.insert("instance", &*instance).map_err(backend)?;
                     instance
                 }
             }
@@ -101,8 +102,8 @@ impl SessionStore for RedbStore {
         format!("redb file at {}", self.path.display())
     }
 
-    fn instance(&self) -> &str {
-        &self.instance
+    fn instance(&self) -> Arc<str> {
+        Arc::clone(&self.instance)
     }
 
     fn get(&self, session: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {

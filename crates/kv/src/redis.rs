@@ -11,7 +11,7 @@
 //! says so: the sandbox then runs calls that can reach this store on a
 //! blocking thread, never on an async worker.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use redis::{Client, Connection, ConnectionLike};
@@ -32,8 +32,12 @@ pub struct RedisStore {
     ttl_secs: Option<u64>,
     /// Where it is, without credentials, for logs and errors.
     shown: String,
-    /// The value at `weft-meta:{label}:instance`, set once per database by the first replica.
-    instance: String,
+    /// `weft-meta:{label}:instance` (outside `weft:{label}:`, where any name
+    /// may be a session's).
+    instance_key: String,
+    /// Its value: set once per database by the first replica to connect,
+    /// and again by the first to connect after the database came back empty.
+    instance: RwLock<Arc<str>>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -57,19 +61,47 @@ impl RedisStore {
             prefix: format!("weft:{label}:"),
             ttl_secs: ttl_secs.filter(|ttl| *ttl > 0),
             shown,
-            instance: String::new(),
+            instance_key: format!("weft-meta:{label}:instance"),
+            instance: RwLock::new(Arc::from("")),
         };
+        // Connecting reads (or sets) the instance.
         store.with(|conn| redis::cmd("PING").query::<String>(conn))?;
-        // Every replica over this database agrees on one instance name: the
-        // first to start sets it, the others read it.
-        // (Outside `weft:{label}:`, where any name may be a session's.)
-        let key = format!("weft-meta:{label}:instance");
+        Ok(store)
+    }
+
+    /// Every replica over one database agrees on one instance name: the
+    /// first to connect sets it, the others read it. Read on every new
+    /// connection, because a Redis that restarts drops them all: a
+    /// database that came back empty (no persistence) has lost its key, the
+    /// first replica to reconnect sets a new one, and every tool call's
+    /// answer names the new instance from then on — a client whose session
+    /// was opened under the old one redoes it instead of reading an empty
+    /// session as the truth.
+    fn read_instance(&self, conn: &mut Connection) -> redis::RedisResult<()> {
         let fresh = crate::new_instance();
-        let instance: String = store.with(|conn| {
-            redis::cmd("SET").arg(&key).arg(&fresh).arg("NX").query::<()>(conn)?;
-            redis::cmd("GET").arg(&key).query(conn)
-        })?;
-        Ok(Self { instance, ..store })
+        let (current,): (String,) = redis::pipe()
+            .cmd("SET")
+            .arg(&self.instance_key)
+            .arg(&*fresh)
+            .arg("NX")
+            .ignore()
+            .cmd("GET")
+            .arg(&self.instance_key)
+            .query(conn)?;
+        let mut known = self.instance.write().unwrap_or_else(PoisonError::into_inner);
+        if **known != *current {
+            if !known.is_empty() {
+                tracing::warn!(
+                    "Redis at {} holds another instance than before ({} → {current}): it restarted without \
+                     its data; sessions opened before are gone",
+                    self.shown,
+                    known
+                );
+                crate::note_instance_change();
+            }
+            *known = Arc::from(current);
+        }
+        Ok(())
     }
 
     fn hash(&self, session: &str) -> String {
@@ -99,9 +131,11 @@ impl RedisStore {
     fn connect(&self) -> Result<Connection, KvError> {
         let unreachable =
             |err: redis::RedisError| KvError::Backend(format!("cannot reach Redis at {}: {err}", self.shown));
-        let conn = self.client.get_connection_with_timeout(IO_TIMEOUT).map_err(unreachable)?;
+        let mut conn = self.client.get_connection_with_timeout(IO_TIMEOUT).map_err(unreachable)?;
         conn.set_read_timeout(Some(IO_TIMEOUT)).map_err(unreachable)?;
         conn.set_write_timeout(Some(IO_TIMEOUT)).map_err(unreachable)?;
+        self.read_instance(&mut conn)
+            .map_err(|err| KvError::Backend(format!("Redis at {}: {err}", self.shown)))?;
         Ok(conn)
     }
 }
@@ -126,8 +160,8 @@ impl SessionStore for RedisStore {
         true
     }
 
-    fn instance(&self) -> &str {
-        &self.instance
+    fn instance(&self) -> Arc<str> {
+        Arc::clone(&self.instance.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     fn get(&self, session: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {

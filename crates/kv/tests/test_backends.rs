@@ -4,7 +4,7 @@
 use weft_kv::memory::MemoryStore;
 use weft_kv::redb::RedbStore;
 use weft_kv::redis::RedisStore;
-use weft_kv::testing::{redis, unique};
+use weft_kv::testing::{own_redis, redis, unique};
 use weft_kv::{SessionStore, StoreSpec};
 
 fn exercise(store: &dyn SessionStore) {
@@ -56,6 +56,39 @@ fn redis_backend_contract_and_replicas_share_an_instance() {
     let replica = RedisStore::open(&redis.url, &label, None).expect("connects");
     assert_eq!(replica.instance(), store.instance(), "replicas over one database agree");
     store.delete_session("s2").expect("cleans up");
+}
+
+/// A Redis that restarts without its data (no persistence) is a new
+/// instance: the first connection after it notices, so every answer from
+/// then on names the new instance and a client whose session was opened
+/// under the old one knows it is gone.
+#[test]
+fn a_redis_back_empty_is_a_new_instance() {
+    let Some(mut redis) = own_redis("a_redis_back_empty_is_a_new_instance") else { return };
+    let store = RedisStore::open(&redis.url, "default", None).expect("connects");
+    store.set("s", "f:a", b"1").expect("set");
+    let before = store.instance();
+    let changes = weft_kv::instance_changes();
+    redis.restart();
+    // Pooled connections died with the server: the first command on one
+    // fails, as the store's failure; the next connects again.
+    let mut answered = None;
+    for _ in 0..50 {
+        if let Ok(value) = store.get("s", "f:a") {
+            answered = Some(value);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(answered, Some(None), "the session is gone with the data");
+    assert_ne!(store.instance(), before, "a database back empty is another instance");
+    assert!(weft_kv::instance_changes() > changes);
+    let replica = RedisStore::open(&redis.url, "default", None).expect("connects");
+    assert_eq!(replica.instance(), store.instance(), "a replica connecting now agrees");
+    // Reconnecting to a database that kept its key changes nothing.
+    let now = store.instance();
+    let other = RedisStore::open(&redis.url, "default", None).expect("connects");
+    assert_eq!(other.instance(), now);
 }
 
 #[test]

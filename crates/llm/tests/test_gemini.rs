@@ -97,7 +97,9 @@ async fn structured_output_uses_response_schema() {
 
 #[tokio::test]
 async fn rate_limit_with_http_date_and_server_error_are_retried() {
-    let when = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
+    // Three seconds ahead, truncated to the second: at least two seconds
+    // from now, whatever the fraction (two ahead could be 1.0x s).
+    let when = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3));
     let limited = Reply::status(
         429,
         r#"{"error":{"code":429,"message":"Resource exhausted","status":"RESOURCE_EXHAUSTED"}}"#,
@@ -108,8 +110,9 @@ async fn rate_limit_with_http_date_and_server_error_are_retried() {
     assert_eq!(model.chat(&plain("Hi")).await.unwrap().content, "ok");
     let requests = server.requests();
     assert_eq!(requests.len(), 3);
-    // An HTTP date has one-second resolution: at least one second passed.
-    assert!(requests[1].at - requests[0].at >= Duration::from_secs(1));
+    // The wait followed the date (one-second resolution, scheduling aside).
+    let waited = requests[1].at - requests[0].at;
+    assert!(waited >= Duration::from_millis(1500), "{waited:?}");
 }
 
 #[tokio::test]

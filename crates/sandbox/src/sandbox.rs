@@ -2,7 +2,7 @@
 //! of tool names to components.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use async_trait::async_trait;
 use tokio::sync::Semaphore;
@@ -79,8 +79,9 @@ struct Inner {
     slots: Semaphore,
     pool_size: u32,
     redactor: Redactor,
-    /// See [`Sandbox::instance`].
-    instance: String,
+    /// See [`Sandbox::instance`]: the name, and the value of
+    /// [`weft_kv::instance_changes`] it was made at.
+    instance: RwLock<(u64, Arc<str>)>,
 }
 
 impl Sandbox {
@@ -192,7 +193,7 @@ impl Sandbox {
             components.insert(name.clone(), loaded);
         }
         let stores = stores.sessions;
-        let instance = instance_of(&stores);
+        let instance = RwLock::new((weft_kv::instance_changes(), Arc::from(instance_of(&stores))));
         Ok(Self {
             inner: Arc::new(Inner {
                 instance,
@@ -301,9 +302,21 @@ impl Sandbox {
     /// stores, a new redb file, a new Redis database — and is the same for
     /// every replica over one shared store. `weft serve` sends it with every
     /// tool call's answer (`weft-store-instance`), so a client notices a
-    /// restart that lost its session instead of observing an empty one.
-    pub fn instance(&self) -> &str {
-        &self.inner.instance
+    /// restart that lost its session instead of observing an empty one —
+    /// a Redis that came back empty included: read it after a call, and the
+    /// call's own answer names the state it ran against.
+    pub fn instance(&self) -> Arc<str> {
+        let changes = weft_kv::instance_changes();
+        {
+            let (made_at, instance) = &*self.inner.instance.read().unwrap_or_else(PoisonError::into_inner);
+            if *made_at == changes || self.inner.stores.is_empty() {
+                return Arc::clone(instance);
+            }
+        }
+        let instance: Arc<str> = Arc::from(instance_of(&self.inner.stores));
+        *self.inner.instance.write().unwrap_or_else(PoisonError::into_inner) =
+            (changes, Arc::clone(&instance));
+        instance
     }
 
     /// One line per key-value store: `default: in-memory (...)`.

@@ -190,6 +190,7 @@ async fn a_redis_restart_fails_calls_then_recovers_by_itself() {
     let sb = Sandbox::new(redis_manifest(&redis.url, "default", "")).await.expect("loads");
     let write = json!({"file_path": "a.txt", "content": "before"});
     assert!(call(&sb, "s", "write_file", write).await.success);
+    let before = sb.instance();
     redis.stop();
     for _ in 0..3 {
         let outcome = call(&sb, "s", "read_file", json!({"file_path": "a.txt"})).await;
@@ -207,5 +208,8 @@ async fn a_redis_restart_fails_calls_then_recovers_by_itself() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(recovered, "calls never succeeded again after Redis came back");
+    // It came back empty: the sandbox names another instance (`weft serve`
+    // sends it with every answer), so a client knows "before" is lost.
+    assert_ne!(sb.instance(), before, "a Redis back empty went unnoticed");
     assert_ok(&call(&sb, "s", "read_file", json!({"file_path": "a.txt"})).await, "after");
 }

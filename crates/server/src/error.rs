@@ -34,9 +34,9 @@ pub(crate) enum ApiError {
     StoreUnavailable(String),
 }
 
-impl From<crate::policy::Refusal> for ApiError {
-    fn from(refusal: crate::policy::Refusal) -> Self {
-        use crate::policy::Refusal;
+impl From<weft_wire::Refusal> for ApiError {
+    fn from(refusal: weft_wire::Refusal) -> Self {
+        use weft_wire::Refusal;
         match refusal {
             Refusal::Host(message) | Refusal::Origin(message) => Self::Forbidden(message),
             Refusal::ContentType(message) => Self::UnsupportedMediaType(message),

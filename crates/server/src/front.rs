@@ -116,8 +116,12 @@ impl hyper::service::Service<Request<Incoming>> for Front {
 }
 
 /// The request passes the host, origin and content-type policy.
-fn admit(state: &AppState, request: &Request<Incoming>) -> Result<(), crate::policy::Refusal> {
+fn admit(state: &AppState, request: &Request<Incoming>) -> Result<(), weft_wire::Refusal> {
     let headers = request.headers();
+    if headers.get_all(header::HOST).iter().nth(1).is_some() {
+        // Which of two `Host` headers a proxy in front read is anyone's guess.
+        return Err(weft_wire::Refusal::Host("a request may carry one Host header".to_owned()));
+    }
     let has_body = headers.contains_key(header::TRANSFER_ENCODING)
         || headers
             .get(header::CONTENT_LENGTH)

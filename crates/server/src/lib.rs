@@ -26,7 +26,6 @@ mod front;
 mod mcp;
 mod metrics;
 mod mock_routes;
-mod policy;
 mod routes;
 mod spin_routes;
 mod workers;
@@ -38,9 +37,9 @@ pub use mcp::{
     serve_mcp_stdio,
 };
 pub use metrics::Metrics;
-pub use policy::HostPolicy;
 pub use routes::app;
 use weft_tools::InProcess;
+pub use weft_wire::HostPolicy;
 pub use workers::Workers;
 
 pub use weft_protocol::STORE_INSTANCE_HEADER;
@@ -128,8 +127,6 @@ pub struct AppState {
     pub(crate) sandbox: InProcess,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) body_limit: usize,
-    /// The session store's instance, sent with every tool call's answer.
-    pub(crate) instance: Arc<str>,
     /// `/mcp`, built once so that every worker shares one MCP session table.
     pub(crate) mcp: axum::Router,
     /// Which `Host` and `Origin` every request may name (see `policy`).
@@ -145,19 +142,15 @@ impl AppState {
         let policy = HostPolicy::loopback_only();
         let mcp_limits = McpLimits { body_limit, ..McpLimits::default() };
         let mcp = mcp_limits.router(Arc::new(sandbox.clone()), &policy);
-        let instance = Arc::from(sandbox.sandbox().instance());
         let metrics = Arc::new(Metrics::new());
         let connections = Arc::new(Connections::new(ConnectionLimits::default()));
-        Self {
-            sandbox,
-            metrics,
-            body_limit,
-            instance,
-            mcp,
-            policy: Arc::new(policy),
-            mcp_limits,
-            connections,
-        }
+        Self { sandbox, metrics, body_limit, mcp, policy: Arc::new(policy), mcp_limits, connections }
+    }
+
+    /// The session stores' instance, sent with every tool call's answer:
+    /// read after the call, so the answer names the state it ran against.
+    pub(crate) fn instance(&self) -> Arc<str> {
+        self.sandbox.sandbox().instance()
     }
 
     /// Serves under `limits` (see [`ConnectionLimits`]).

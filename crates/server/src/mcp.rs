@@ -17,7 +17,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use crate::policy::HostPolicy;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, InitializeRequestParams,
     InitializeResult, ListToolsResult, MetaObject, PaginatedRequestParams, ServerCapabilities, ServerConfig,
@@ -29,6 +28,7 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
 use serde_json::Value;
 use weft_protocol::{ScenarioSeed, SessionId, ToolBackend, ToolCall, ToolDefinition, ToolOutcome};
+use weft_wire::HostPolicy;
 
 /// The `_meta` key of a failed call's result that holds the weft error kind
 /// (`NotAllowed`, `FileNotFound`, ...).

@@ -96,7 +96,7 @@ pub(crate) async fn execute_body(
 ) -> Result<Response, ApiError> {
     call(state, component, body).await.map(|outcome| {
         let mut response = json_response(StatusCode::OK, &outcome);
-        if let Ok(value) = header::HeaderValue::from_str(&state.instance) {
+        if let Ok(value) = header::HeaderValue::from_str(&state.instance()) {
             response.headers_mut().insert(crate::STORE_INSTANCE_HEADER, value);
         }
         response
@@ -179,7 +179,7 @@ async fn delete_component_session(
 async fn health(State(state): State<AppState>) -> Response {
     let names: Vec<String> = state.sandbox.components().into_iter().map(|c| c.name).collect();
     let body =
-        serde_json::json!({"status": "healthy", "components": names, "store_instance": &*state.instance});
+        serde_json::json!({"status": "healthy", "components": names, "store_instance": &*state.instance()});
     json_response(StatusCode::OK, &body)
 }
 

@@ -3,8 +3,8 @@
 //! A connection starts here. While its requests are tool calls of the plain
 //! kind — `POST /execute` or `POST /{component}/execute` for a loaded
 //! component, HTTP/1.1, one `Content-Length` within the body limit, no
-//! `Transfer-Encoding`, `Expect` or `Upgrade` — each is parsed with
-//! `httparse`, answered by [`routes::execute_json`] and written back with a
+//! `Transfer-Encoding`, `Expect` or `Upgrade` — each is parsed by
+//! [`weft_wire::parse_head`], answered by [`routes::execute_json`] and written back with a
 //! fixed set of headers. At the first request that is anything else
 //! (another route, a chunked body, a malformed head, HTTP/1.0, ...), the
 //! connection and the bytes already read go to hyper and the router for
@@ -25,6 +25,8 @@ use hyper_util::server::graceful::Watcher;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
+
+use weft_wire::Head;
 
 use super::{Front, Target, tool_target};
 use crate::AppState;
@@ -96,7 +98,7 @@ pub(super) async fn connection(
         let component = call.component.and_then(|name| std::str::from_utf8(&request[name]).ok());
         let (status, json) = routes::execute_json(&front.state, component, &request[call.head_len..]).await;
         out.clear();
-        write_response(&mut out, status, &json, call.close, front.state.instance.as_bytes());
+        write_response(&mut out, status, &json, call.close, front.state.instance().as_bytes());
         if stream.write_all(&out).await.is_err() {
             return;
         }
@@ -149,18 +151,12 @@ enum Parsed {
 }
 
 fn parse(buf: &[u8], state: &AppState) -> Parsed {
-    let mut headers = [httparse::EMPTY_HEADER; 32];
-    let mut request = httparse::Request::new(&mut headers);
-    let head_len = match request.parse(buf) {
-        Ok(httparse::Status::Complete(length)) => length,
-        Ok(httparse::Status::Partial) => return Parsed::Partial,
-        // Malformed or too many headers: hyper answers those.
-        Err(_) => return Parsed::Other,
+    let call = match weft_wire::parse_head(buf, state.body_limit) {
+        Head::Call(call) => call,
+        Head::Partial => return Parsed::Partial,
+        Head::Other => return Parsed::Other,
     };
-    let (Some("POST"), Some(1), Some(path)) = (request.method, request.version, request.path) else {
-        return Parsed::Other;
-    };
-    let component = match tool_target(state, path) {
+    let component = match tool_target(state, call.path) {
         Some(Target::Routed) => None,
         Some(Target::Component(name)) => {
             let start = name.as_ptr() as usize - buf.as_ptr() as usize;
@@ -168,59 +164,11 @@ fn parse(buf: &[u8], state: &AppState) -> Parsed {
         }
         None => return Parsed::Other,
     };
-    let mut body_len = None;
-    let mut close = false;
-    let (mut host, mut origin, mut content_type) = (None, None, None);
-    for header in request.headers.iter() {
-        let name = header.name;
-        if name.eq_ignore_ascii_case("host") {
-            host = Some(header.value);
-        } else if name.eq_ignore_ascii_case("origin") {
-            origin = Some(header.value);
-        } else if name.eq_ignore_ascii_case("content-type") {
-            content_type = Some(header.value);
-        } else if name.eq_ignore_ascii_case("content-length") {
-            match (body_len, content_length(header.value)) {
-                (None, Some(length)) if length <= state.body_limit => body_len = Some(length),
-                _ => return Parsed::Other,
-            }
-        } else if name.eq_ignore_ascii_case("connection") {
-            for token in header.value.split(|&byte| byte == b',') {
-                let token = token.trim_ascii();
-                if token.eq_ignore_ascii_case(b"close") {
-                    close = true;
-                } else if token.eq_ignore_ascii_case(b"upgrade") {
-                    return Parsed::Other;
-                }
-            }
-        } else if ["transfer-encoding", "expect", "upgrade"]
-            .iter()
-            .any(|other| name.eq_ignore_ascii_case(other))
-        {
-            return Parsed::Other;
-        }
-    }
-    let Some(body_len) = body_len else { return Parsed::Other };
     // A request the policy refuses is hyper's too: the router's answer says why.
-    let header = |name: &str| match name {
-        "host" => host,
-        "origin" => origin,
-        "content-type" => content_type,
-        _ => None,
-    };
-    if state.policy.check("POST", path, header, body_len > 0, false).is_err() {
+    if state.policy.check("POST", call.path, |name| call.header(name), call.body_len > 0, false).is_err() {
         return Parsed::Other;
     }
-    Parsed::Call(Call { head_len, body_len, component, close })
-}
-
-/// `1*DIGIT`, nothing else.
-fn content_length(value: &[u8]) -> Option<usize> {
-    let value = value.trim_ascii();
-    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(value).ok()?.parse().ok()
+    Parsed::Call(Call { head_len: call.head_len, body_len: call.body_len, component, close: call.close })
 }
 
 fn write_response(out: &mut Vec<u8>, status: StatusCode, json: &[u8], close: bool, instance: &[u8]) {
@@ -314,19 +262,5 @@ impl AsyncWrite for Rewind {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_shutdown(cx)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn content_length_is_digits_only() {
-        assert_eq!(content_length(b"42"), Some(42));
-        assert_eq!(content_length(b" 7 "), Some(7));
-        for bad in [&b""[..], b"+5", b"-1", b"4 2", b"0x10", b"99999999999999999999999"] {
-            assert_eq!(content_length(bad), None, "{bad:?}");
-        }
     }
 }

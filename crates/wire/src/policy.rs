@@ -32,7 +32,7 @@ pub struct HostPolicy {
 
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Refusal {
+pub enum Refusal {
     /// `Host` (or its absence) is not allowed: 403 `Forbidden`.
     Host(String),
     /// `Origin` is not allowed: 403 `Forbidden`.
@@ -59,12 +59,12 @@ impl HostPolicy {
     }
 
     /// The extra names, as given (for rmcp's own guard on `/mcp`).
-    pub(crate) fn names(&self) -> &[String] {
+    pub fn names(&self) -> &[String] {
         &self.names
     }
 
     /// Whether any `Host` is accepted.
-    pub(crate) fn allows_any(&self) -> bool {
+    pub fn allows_any(&self) -> bool {
         self.any
     }
 
@@ -103,7 +103,7 @@ impl HostPolicy {
     /// Checks a request. `header` reads one header's value; `has_body`
     /// says a body follows (a positive length, or chunked); `component_route`
     /// says the path is a Spin component's own route.
-    pub(crate) fn check<'h>(
+    pub fn check<'h>(
         &self,
         method: &str,
         path: &str,
@@ -154,7 +154,7 @@ fn is_probe(path: &str) -> bool {
 /// JSON (`application/json`, `application/*+json`) or YAML (which the mock
 /// tier also reads), any parameters: none of them is a type a browser may
 /// send cross-origin without asking first.
-pub(crate) fn is_json(value: &[u8]) -> bool {
+pub fn is_json(value: &[u8]) -> bool {
     let essence = value.split(|&b| b == b';').next().unwrap_or_default().trim_ascii().to_ascii_lowercase();
     matches!(
         essence.as_slice(),

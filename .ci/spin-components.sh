@@ -8,6 +8,9 @@
 #   WEFT_SPIN_NOTES_P2     wasm32-wasip2 component
 #   WEFT_SPIN_NOTES_AUDIT  wasm32-wasip1 core module importing acme:audit/log
 #   WEFT_SPIN_NOTES_PY     componentize-py component
+#   WEFT_PY_SPIN_COMPONENTIZE  componentize-py beside the Python spin-sdk
+#   WEFT_PY_WEFT_COMPONENTIZE  componentize-py alone (for weft-world components:
+#                              an installed spin-sdk would bring its own world)
 # Re-running rebuilds only what changed (cargo), and the Python component
 # only when app.py or its requirements change.
 WEFT_SPIN_DIR="${WEFT_SPIN_DIR:-$PWD/target/spin-notes}"
@@ -31,11 +34,17 @@ spin_cargo --target wasm32-wasip1
 
 spin_venv="$WEFT_SPIN_DIR/venv"
 spin_stamp="$(cat "$spin_src/python/requirements.txt" "$spin_src/python/app.py" | sha256sum | cut -c1-16)"
+if [ ! -x "$spin_venv/bin/componentize-py" ]; then
+  python3 -m venv "$spin_venv"
+  "$spin_venv/bin/pip" install --quiet --disable-pip-version-check -r "$spin_src/python/requirements.txt"
+fi
+weft_py_venv="$WEFT_SPIN_DIR/venv-weft"
+if [ ! -x "$weft_py_venv/bin/componentize-py" ]; then
+  python3 -m venv "$weft_py_venv"
+  "$weft_py_venv/bin/pip" install --quiet --disable-pip-version-check \
+    "$(grep -m1 '^componentize-py==' "$spin_src/python/requirements.txt")"
+fi
 if [ ! -f "$WEFT_SPIN_DIR/notes-py.wasm" ] || [ "$(cat "$WEFT_SPIN_DIR/notes-py.stamp" 2>/dev/null)" != "$spin_stamp" ]; then
-  if [ ! -x "$spin_venv/bin/componentize-py" ]; then
-    python3 -m venv "$spin_venv"
-    "$spin_venv/bin/pip" install --quiet --disable-pip-version-check -r "$spin_src/python/requirements.txt"
-  fi
   # componentize-py finds the SDK's WIT through the active environment.
   (cd "$spin_src/python" && . "$spin_venv/bin/activate" \
     && componentize-py -w spin-http componentize app -o "$WEFT_SPIN_DIR/notes-py.wasm" >/dev/null \
@@ -47,3 +56,5 @@ export WEFT_SPIN_NOTES_P1="$WEFT_SPIN_DIR/notes-p1.wasm"
 export WEFT_SPIN_NOTES_P2="$WEFT_SPIN_DIR/notes-p2.wasm"
 export WEFT_SPIN_NOTES_AUDIT="$WEFT_SPIN_DIR/notes-audit.wasm"
 export WEFT_SPIN_NOTES_PY="$WEFT_SPIN_DIR/notes-py.wasm"
+export WEFT_PY_SPIN_COMPONENTIZE="$spin_venv/bin/componentize-py"
+export WEFT_PY_WEFT_COMPONENTIZE="$weft_py_venv/bin/componentize-py"

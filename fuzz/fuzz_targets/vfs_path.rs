@@ -11,7 +11,7 @@ fn model(given: &str) -> Result<Vec<&str>, Refused> {
         return Err(Refused::Nul);
     }
     let mut stack = Vec::new();
-    for part in given.split(|c| c == '/' || c == '\\') {
+    for part in given.split(['/', '\\']) {
         if part.is_empty() || part == "." {
             continue;
         }

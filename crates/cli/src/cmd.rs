@@ -1,5 +1,6 @@
 //! One module per subcommand; each exposes `Args` and `async fn run(Args) -> anyhow::Result<ExitCode>`.
 
+pub mod build;
 pub mod format;
 pub mod generate;
 pub mod healthcheck;
@@ -7,6 +8,7 @@ pub mod import;
 pub mod inspect;
 pub mod mcp;
 pub mod merge;
+pub mod new;
 pub mod sandbox;
 pub mod serve;
 pub mod tools;

@@ -41,6 +41,11 @@ enum Command {
     /// Publish a dataset (Hugging Face Hub).
     #[command(subcommand)]
     Upload(cmd::upload::Command),
+    /// Scaffold a tool component (`weft new tool NAME --lang rust|python --world weft|spin`).
+    #[command(subcommand)]
+    New(cmd::new::Command),
+    /// Build a manifest's components from source (each `[component.NAME.build]`), as `spin build` does.
+    Build(cmd::build::Args),
     /// Exit 0 when a tool service answers GET /health with 200 (container probes).
     Healthcheck(cmd::healthcheck::Args),
 }
@@ -78,6 +83,8 @@ fn main() -> ExitCode {
             Command::Format(args) => cmd::format::run(args),
             Command::Inspect(args) => cmd::inspect::run(args),
             Command::Upload(command) => cmd::upload::run(command).await,
+            Command::New(command) => cmd::new::run(command).map(|()| ExitCode::SUCCESS),
+            Command::Build(args) => cmd::build::run(args).map(|()| ExitCode::SUCCESS),
             Command::Healthcheck(args) => cmd::healthcheck::run(args),
         }
     });

@@ -10,6 +10,7 @@ mod test_generate_brought_tools;
 mod test_github;
 mod test_inspect;
 mod test_mcp;
+mod test_new;
 mod test_reliability;
 mod test_serve;
 mod test_shard;

@@ -356,3 +356,115 @@ fn weft_generate_uses_spin_components_in_process_and_over_http() {
     // The same tools, the same real results: the same dataset.
     assert_eq!(remote, local);
 }
+
+/// `weft serve --manifest FILE [extra args]` with `env`.
+fn serve_with(manifest: &Path, extra: &[&str], env: &[(&str, &str)]) -> (Reaped, String) {
+    let mut child = Reaped(
+        weft()
+            .args(["serve", "--listen", "127.0.0.1:0", "--workers", "1", "--manifest"])
+            .arg(manifest)
+            .args(extra)
+            .envs(env.iter().copied())
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("weft serve starts"),
+    );
+    let (addr, _, rest) = common::until_listening(&mut child.0);
+    std::thread::spawn(move || rest.for_each(drop));
+    (child, format!("http://{addr}"))
+}
+
+/// One weft.toml holds weft-world and Spin components side by side; Spin
+/// components granted a label share the application's store under it (as
+/// under Spin), and one not granted it is refused the store; a secret
+/// variable a Spin component answers is redacted like a weft component's.
+#[tokio::test]
+async fn a_manifest_mixes_worlds_shares_labelled_stores_and_redacts_secrets() {
+    let Some(components) = artifacts() else { return };
+    let (p2, p1) = (&components[0].1, &components[1].1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = dir.path().join("weft.toml");
+    let spin = |name: &str, source: &str, labels: &str, greeting: &str| {
+        format!(
+            "[component.{name}]\nsource = \"{source}\"\nkey_value_stores = [{labels}]\n\
+             [component.{name}.variables]\ngreeting = \"{greeting}\"\n"
+        )
+    };
+    std::fs::write(
+        &manifest,
+        format!(
+            "weft_manifest_version = 1\n[variables]\ntoken = {{ required = true, secret = true }}\n\
+             [component.vfs]\nsource = \"builtin:vfs\"\nkey_value_stores = [\"default\"]\n{}{}{}",
+            spin("notes", p2, "\"default\"", "the token is {{ token }}"),
+            spin("notes-p1", p1, "\"default\"", "plain"),
+            spin("notes-apart", p2, "", "plain"),
+        ),
+    )
+    .expect("manifest");
+    let (_server, base) = serve_with(&manifest, &[], &[("WEFT_VAR_TOKEN", "tok-5ecret-value-991")]);
+
+    let health = get(format!("{base}/health")).await;
+    let listed: Vec<&str> =
+        health["components"].as_array().expect("list").iter().filter_map(Value::as_str).collect();
+    assert_eq!(listed, ["notes", "notes-apart", "notes-p1", "vfs"], "{health}");
+    let wrote =
+        call(&base, "vfs", "s", "write_file", json!({"file_path": "a.txt", "content": "weft world"})).await;
+    assert_eq!(wrote["success"], true, "{wrote}");
+    let read = call(&base, "vfs", "s", "read_file", json!({"file_path": "a.txt"})).await;
+    assert_eq!(read["result"], "weft world");
+
+    let put = call(&base, "notes", "s", "note_put", json!({"key": "plan", "text": "ship"})).await;
+    assert_eq!(put["success"], true, "{put}");
+    let shared = call(&base, "notes-p1", "s", "note_get", json!({"key": "plan"})).await;
+    assert_eq!(shared, json!({"success": true, "result": "ship"}), "one label, one store");
+    let apart = call(&base, "notes-apart", "s", "note_get", json!({"key": "plan"})).await;
+    assert_eq!(apart["success"], false, "{apart}");
+    assert!(apart["result"].as_str().is_some_and(|r| r.contains("AccessDenied")), "not granted: {apart}");
+
+    let whoami = call(&base, "notes", "s", "whoami", json!({})).await;
+    assert_eq!(whoami["result"], "the token is [REDACTED]", "{whoami}");
+    let plain = call(&base, "notes-p1", "s", "whoami", json!({})).await;
+    assert_eq!(plain["result"], "plain");
+}
+
+/// `--runtime-config-file` puts a Spin app's store in Redis: two replicas
+/// over it serve one session, as `spin up` replicas over one Redis do.
+#[tokio::test]
+async fn a_runtime_config_puts_spin_stores_in_redis_shared_by_replicas() {
+    let Some(components) = artifacts() else { return };
+    let Some(redis) = weft_sandbox::testing::redis("a_runtime_config_puts_spin_stores_in_redis") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (allowed, _) = origin("ok");
+    let manifest = app(dir.path(), &components[..1], "");
+    let runtime_config = dir.path().join("runtime-config.toml");
+    std::fs::write(
+        &runtime_config,
+        format!("[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n", redis.url),
+    )
+    .expect("runtime config");
+    let origin = format!("http://127.0.0.1:{allowed}");
+    let env = [("SPIN_VARIABLE_ORIGIN", origin.as_str())];
+    let config = runtime_config.to_str().expect("utf-8");
+    let (_a, a) = serve_with(&manifest, &["--runtime-config-file", config], &env);
+    let (_b, b) = serve_with(&manifest, &["--runtime-config-file", config], &env);
+    let session = weft_sandbox::testing::unique("spin-redis");
+    let put = call(&a, "notes", &session, "note_put", json!({"key": "plan", "text": "over redis"})).await;
+    assert_eq!(put["success"], true, "{put}");
+    let got = call(&b, "notes", &session, "note_get", json!({"key": "plan"})).await;
+    assert_eq!(got, json!({"success": true, "result": "over redis"}), "the other replica reads it");
+    let deleted: Value = client()
+        .delete(format!("{b}/notes/session/{session}"))
+        .send()
+        .await
+        .expect("delete")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(deleted["deleted_files"], 1, "{deleted}");
+    let gone = call(&a, "notes", &session, "note_get", json!({"key": "plan"})).await;
+    assert_eq!(gone["success"], false, "{gone}");
+}

@@ -468,3 +468,54 @@ async fn a_runtime_config_puts_spin_stores_in_redis_shared_by_replicas() {
     let gone = call(&a, "notes", &session, "note_get", json!({"key": "plan"})).await;
     assert_eq!(gone["success"], false, "{gone}");
 }
+
+/// A Spin component whose store fails under a call (Redis gone) answers
+/// whatever it makes of the error; weft answers the call as the service's
+/// failure instead — 503 `IOError`, which no sample is built on — and the
+/// component answers again once Redis is back.
+#[tokio::test]
+async fn a_spin_store_failing_under_a_call_is_the_service_s_failure() {
+    let Some(components) = artifacts() else { return };
+    let Some(mut redis) = weft_sandbox::testing::own_redis("a_spin_store_failing_under_a_call") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (allowed, _) = origin("ok");
+    let manifest = app(dir.path(), &components[..1], "");
+    let runtime_config = dir.path().join("runtime-config.toml");
+    std::fs::write(
+        &runtime_config,
+        format!("[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n", redis.url),
+    )
+    .expect("runtime config");
+    let origin = format!("http://127.0.0.1:{allowed}");
+    let config = runtime_config.to_str().expect("utf-8");
+    let (_server, base) = serve_with(
+        &manifest,
+        &["--runtime-config-file", config],
+        &[("SPIN_VARIABLE_ORIGIN", origin.as_str())],
+    );
+    let put = call(&base, "notes", "s", "note_put", json!({"key": "plan", "text": "kept"})).await;
+    assert_eq!(put["success"], true, "{put}");
+
+    redis.stop();
+    let body = json!({"session_id": "s", "tool": "note_get", "args": {"key": "plan"}});
+    let response = client().post(format!("{base}/notes/execute")).json(&body).send().await.expect("execute");
+    assert_eq!(response.status(), 503);
+    let answer: Value = response.json().await.expect("json");
+    assert_eq!(answer["error_type"], "IOError", "{answer}");
+    assert!(answer["error"].as_str().is_some_and(|e| e.contains("unavailable")), "{answer}");
+
+    redis.restart();
+    let mut recovered = false;
+    for _ in 0..50 {
+        let response =
+            client().post(format!("{base}/notes/execute")).json(&body).send().await.expect("execute");
+        if response.status() == 200 {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "the component never answered again after Redis came back");
+}

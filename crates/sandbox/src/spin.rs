@@ -32,7 +32,7 @@ use wasmtime::{Engine, Store, Trap};
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
-use weft_protocol::{ErrorType, ToolDefinition, ToolOutcome};
+use weft_protocol::{ErrorType, STORE_UNAVAILABLE, ToolDefinition, ToolOutcome};
 
 pub(crate) use componentize::{componentize, is_core_module};
 pub use host::SPIN_APP_NAMESPACE;
@@ -217,9 +217,13 @@ impl SpinComponent {
     pub(crate) async fn execute(&self, session: &str, tool: &str, args_json: &str) -> ToolOutcome {
         let args: Value = serde_json::from_str(args_json).unwrap_or(Value::Object(Default::default()));
         let body = serde_json::json!({"session_id": session, "tool": tool, "args": args}).to_string();
-        let response =
-            self.handle(self.internal_request(http::Method::POST, "/execute", Bytes::from(body))).await;
-        outcome_of(&self.name, tool, &response)
+        match self.answer(self.internal_request(http::Method::POST, "/execute", Bytes::from(body))).await {
+            Ok(response) => outcome_of(&self.name, tool, &response),
+            Err(failure) if failure.kind.as_str() == STORE_UNAVAILABLE => {
+                ToolOutcome::store_unavailable(failure.message)
+            }
+            Err(failure) => ToolOutcome::error(failure.kind, failure.message),
+        }
     }
 
     /// Ends a session the way a tools-sdk component expects:
@@ -237,15 +241,22 @@ impl SpinComponent {
     /// answer is a response: a trap, a timeout or the memory cap is an error
     /// answer (for `POST .../execute`, the Spin envelope with its
     /// `error_type`, as a tool's own failure would be).
+    ///
+    /// A request under which the key-value store failed is the service's
+    /// failure, whatever the guest made of it: 503 `IOError`, as weft
+    /// serve answers a weft-world call whose store failed — never an
+    /// answer a sample could be built on.
     pub(crate) async fn handle(&self, request: SpinRequest) -> SpinResponse {
         let is_execute =
             request.method == http::Method::POST && request.route.path_info.ends_with("/execute");
-        let result = tokio::time::timeout(self.timeout + engine::EPOCH_TICK * 2, self.serve(request)).await;
-        let failure = match result {
-            Ok(Ok(response)) => return response,
-            Ok(Err(failure)) => failure,
-            Err(_elapsed) => Failure { kind: ErrorType::Timeout, message: self.timed_out() },
+        let failure = match self.answer(request).await {
+            Ok(response) => return response,
+            Err(failure) => failure,
         };
+        if failure.kind.as_str() == STORE_UNAVAILABLE {
+            let body = serde_json::json!({"error": failure.message, "error_type": "IOError"});
+            return SpinResponse::json(503, &body);
+        }
         let body = if is_execute {
             serde_json::json!({"success": false, "result": failure.message, "error_type": failure.kind.as_str()})
         } else {
@@ -257,6 +268,14 @@ impl SpinComponent {
             (false, _) => 500,
         };
         SpinResponse::json(status, &body)
+    }
+
+    /// The guest's response, or why there is none.
+    async fn answer(&self, request: SpinRequest) -> Result<SpinResponse, Failure> {
+        match tokio::time::timeout(self.timeout + engine::EPOCH_TICK * 2, self.serve(request)).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(Failure { kind: ErrorType::Timeout, message: self.timed_out() }),
+        }
     }
 
     fn timed_out(&self) -> String {
@@ -323,6 +342,15 @@ impl SpinComponent {
         }
         if let Err(err) = result {
             return Err(self.trap_failure(&err, store.data().memory_exceeded));
+        }
+        if let Some(message) = store.data().store_failed.clone() {
+            return Err(Failure {
+                kind: ErrorType::Other(STORE_UNAVAILABLE.to_owned()),
+                message: format!(
+                    "The key-value store of component '{}' is unavailable: {message}",
+                    self.name
+                ),
+            });
         }
         match answer {
             Some(Ok((parts, Ok(body)))) => {

@@ -92,6 +92,9 @@ pub(crate) struct SpinState {
     pub(crate) output: MemoryOutputPipe,
     /// Set when the guest tried to grow past its memory cap.
     pub(crate) memory_exceeded: bool,
+    /// The key-value store failed under the request (not a quota or a size
+    /// cap): the answer is the service's failure, not the guest's.
+    pub(crate) store_failed: Option<String>,
 }
 
 /// Most of a guest's stdout/stderr kept per request for the log.
@@ -116,6 +119,7 @@ impl SpinState {
             grants,
             output,
             memory_exceeded: false,
+            store_failed: None,
         })
     }
 }
@@ -223,10 +227,6 @@ impl WasiHttpHooks for Gate {
     }
 }
 
-fn kv_error(err: weft_kv::KvError) -> key_value::Error {
-    key_value::Error::Other(err.to_string())
-}
-
 impl key_value::Host for SpinState {}
 
 impl key_value::HostStore for SpinState {
@@ -243,7 +243,8 @@ impl key_value::HostStore for SpinState {
         handle: Resource<StoreHandle>,
         key: String,
     ) -> Result<Option<Vec<u8>>, key_value::Error> {
-        self.handle(&handle)?.get(SPIN_APP_NAMESPACE, &key).map_err(kv_error)
+        let result = self.handle(&handle)?.get(SPIN_APP_NAMESPACE, &key);
+        result.map_err(|err| self.kv_error(err))
     }
 
     fn set(
@@ -252,19 +253,23 @@ impl key_value::HostStore for SpinState {
         key: String,
         value: Vec<u8>,
     ) -> Result<(), key_value::Error> {
-        self.handle(&handle)?.set(SPIN_APP_NAMESPACE, &key, &value).map_err(kv_error)
+        let result = self.handle(&handle)?.set(SPIN_APP_NAMESPACE, &key, &value);
+        result.map_err(|err| self.kv_error(err))
     }
 
     fn delete(&mut self, handle: Resource<StoreHandle>, key: String) -> Result<(), key_value::Error> {
-        self.handle(&handle)?.delete(SPIN_APP_NAMESPACE, &key).map(drop).map_err(kv_error)
+        let result = self.handle(&handle)?.delete(SPIN_APP_NAMESPACE, &key).map(drop);
+        result.map_err(|err| self.kv_error(err))
     }
 
     fn exists(&mut self, handle: Resource<StoreHandle>, key: String) -> Result<bool, key_value::Error> {
-        self.handle(&handle)?.exists(SPIN_APP_NAMESPACE, &key).map_err(kv_error)
+        let result = self.handle(&handle)?.exists(SPIN_APP_NAMESPACE, &key);
+        result.map_err(|err| self.kv_error(err))
     }
 
     fn get_keys(&mut self, handle: Resource<StoreHandle>) -> Result<Vec<String>, key_value::Error> {
-        self.handle(&handle)?.list_keys(SPIN_APP_NAMESPACE, "").map_err(kv_error)
+        let result = self.handle(&handle)?.list_keys(SPIN_APP_NAMESPACE, "");
+        result.map_err(|err| self.kv_error(err))
     }
 
     fn drop(&mut self, handle: Resource<StoreHandle>) -> wasmtime::Result<()> {
@@ -274,6 +279,14 @@ impl key_value::HostStore for SpinState {
 }
 
 impl SpinState {
+    /// The guest's error for a store error; a failing backend is noted.
+    fn kv_error(&mut self, err: weft_kv::KvError) -> key_value::Error {
+        if matches!(err, weft_kv::KvError::Backend(_)) {
+            self.store_failed = Some(err.to_string());
+        }
+        key_value::Error::Other(err.to_string())
+    }
+
     fn handle(&self, handle: &Resource<StoreHandle>) -> Result<SharedStore, key_value::Error> {
         self.table
             .get(handle)

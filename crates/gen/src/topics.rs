@@ -14,11 +14,13 @@ mod expand;
 mod graph;
 mod render;
 mod store;
+mod tools;
 
 pub use build::{TopicSettings, build_topics};
 pub use graph::{GraphMetadata, TopicFailure, TopicGraph, TopicNode, TopicPath};
 pub use render::render;
 pub use store::{failures_path, load, save, to_file_text};
+pub use tools::{Duplicate, Prune, TopicStats, inspect, prune, to_svg};
 
 use std::path::PathBuf;
 

@@ -6,9 +6,8 @@
 use crate::common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use common::Reaped;
 use serde_json::{Value, json};
 use weft_bench::peers::peer_installed_by;
 
@@ -74,21 +73,8 @@ fn scaffold_builds_and_serves(lang: &str, world: &str, toolchain: Toolchain) {
     let built = run(&mut build);
     assert!(String::from_utf8_lossy(&built.stdout).contains("issue-tracker: built"), "{built:?}");
 
-    let mut child = Reaped(
-        weft()
-            .args(["serve", "--listen", "127.0.0.1:0", "--workers", "1", "--manifest"])
-            .arg(&manifest)
-            .env("SPIN_VARIABLE_GREETING", "Ahoy")
-            .env("WEFT_VAR_GREETING", "Ahoy")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("weft serve starts"),
-    );
-    let (addr, _, rest) = common::until_listening(&mut child.0);
-    std::thread::spawn(move || rest.for_each(drop));
-    let base = format!("http://{addr}");
+    let greeting = [("SPIN_VARIABLE_GREETING", "Ahoy"), ("WEFT_VAR_GREETING", "Ahoy")];
+    let (_server, base) = common::serve_manifest(&manifest, &[], &greeting);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client =

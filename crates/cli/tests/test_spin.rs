@@ -357,23 +357,14 @@ fn weft_generate_uses_spin_components_in_process_and_over_http() {
     assert_eq!(remote, local);
 }
 
-/// `weft serve --manifest FILE [extra args]` with `env`.
-fn serve_with(manifest: &Path, extra: &[&str], env: &[(&str, &str)]) -> (Reaped, String) {
-    let mut child = Reaped(
-        weft()
-            .args(["serve", "--listen", "127.0.0.1:0", "--workers", "1", "--manifest"])
-            .arg(manifest)
-            .args(extra)
-            .envs(env.iter().copied())
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("weft serve starts"),
-    );
-    let (addr, _, rest) = common::until_listening(&mut child.0);
-    std::thread::spawn(move || rest.for_each(drop));
-    (child, format!("http://{addr}"))
+use common::serve_manifest as serve_with;
+
+/// A Spin runtime config putting the app's `default` store in Redis at `url`.
+fn redis_runtime_config(dir: &Path, url: &str) -> String {
+    let path = dir.join("runtime-config.toml");
+    std::fs::write(&path, format!("[key_value_store.default]\ntype = \"redis\"\nurl = \"{url}\"\n"))
+        .expect("runtime config");
+    path.to_str().expect("utf-8").to_owned()
 }
 
 /// One weft.toml holds weft-world and Spin components side by side; Spin
@@ -440,17 +431,11 @@ async fn a_runtime_config_puts_spin_stores_in_redis_shared_by_replicas() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (allowed, _) = origin("ok");
     let manifest = app(dir.path(), &components[..1], "");
-    let runtime_config = dir.path().join("runtime-config.toml");
-    std::fs::write(
-        &runtime_config,
-        format!("[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n", redis.url),
-    )
-    .expect("runtime config");
+    let config = redis_runtime_config(dir.path(), &redis.url);
     let origin = format!("http://127.0.0.1:{allowed}");
     let env = [("SPIN_VARIABLE_ORIGIN", origin.as_str())];
-    let config = runtime_config.to_str().expect("utf-8");
-    let (_a, a) = serve_with(&manifest, &["--runtime-config-file", config], &env);
-    let (_b, b) = serve_with(&manifest, &["--runtime-config-file", config], &env);
+    let (_a, a) = serve_with(&manifest, &["--runtime-config-file", &config], &env);
+    let (_b, b) = serve_with(&manifest, &["--runtime-config-file", &config], &env);
     let session = weft_sandbox::testing::unique("spin-redis");
     let put = call(&a, "notes", &session, "note_put", json!({"key": "plan", "text": "over redis"})).await;
     assert_eq!(put["success"], true, "{put}");
@@ -482,17 +467,11 @@ async fn a_spin_store_failing_under_a_call_is_the_service_s_failure() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (allowed, _) = origin("ok");
     let manifest = app(dir.path(), &components[..1], "");
-    let runtime_config = dir.path().join("runtime-config.toml");
-    std::fs::write(
-        &runtime_config,
-        format!("[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n", redis.url),
-    )
-    .expect("runtime config");
+    let config = redis_runtime_config(dir.path(), &redis.url);
     let origin = format!("http://127.0.0.1:{allowed}");
-    let config = runtime_config.to_str().expect("utf-8");
     let (_server, base) = serve_with(
         &manifest,
-        &["--runtime-config-file", config],
+        &["--runtime-config-file", &config],
         &[("SPIN_VARIABLE_ORIGIN", origin.as_str())],
     );
     let put = call(&base, "notes", "s", "note_put", json!({"key": "plan", "text": "kept"})).await;

@@ -49,6 +49,26 @@ pub fn weft_serve_with(workers: usize, extra: &[&str]) -> (Reaped, String) {
     (child, addr)
 }
 
+/// `weft serve --manifest MANIFEST` (one worker) with more arguments and
+/// environment: the child and its base URL (`http://127.0.0.1:PORT`).
+pub fn serve_manifest(manifest: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> (Reaped, String) {
+    let mut child = Reaped(
+        Command::new(env!("CARGO_BIN_EXE_weft"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--workers", "1", "--manifest"])
+            .arg(manifest)
+            .args(extra)
+            .envs(env.iter().copied())
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("weft serve starts"),
+    );
+    let (addr, _, rest) = until_listening(&mut child.0);
+    std::thread::spawn(move || rest.for_each(drop));
+    (child, format!("http://{addr}"))
+}
+
 /// The rest of a child's stderr, line by line.
 pub type StderrLines = Lines<BufReader<ChildStderr>>;
 

@@ -49,6 +49,7 @@ mod view;
 pub use examples::{Example, ExampleKind};
 pub use failures::failures_path;
 pub use figures::*;
+pub use html::escape as escape_markup;
 
 use examples::LineReader;
 

@@ -22,8 +22,9 @@ const FULL_WIDTH: u32 = 1080;
 /// Rows of the longer tables.
 const ROWS: usize = 15;
 
-/// `text` safe in HTML text and attribute values.
-pub(crate) fn escape(text: &str) -> String {
+/// `text` safe in HTML or XML (SVG) text and attribute values: markup
+/// characters escaped, control characters XML forbids dropped.
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -32,6 +33,7 @@ pub(crate) fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => {}
             c => out.push(c),
         }
     }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write as _;
 
 use serde::Serialize;
+use weft_dataset::inspect::escape_markup;
 
 use super::graph::{TopicFailure, TopicGraph, TopicNode};
 
@@ -301,27 +302,12 @@ pub fn to_svg(graph: &TopicGraph) -> String {
         let _ = writeln!(
             svg,
             r#"<g><title>{}</title><circle cx="{x:.1}" cy="{y:.1}" r="4" fill="{fill}"/><text x="{:.1}" y="{:.1}">{}</text></g>"#,
-            escape(&graph.primary_path(node.id).join(" › ")),
+            escape_markup(&graph.primary_path(node.id).join(" › ")),
             x + 8.0,
             y + 4.0,
-            escape(&label)
+            escape_markup(&label)
         );
     }
     svg.push_str("</svg>\n");
     svg
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c if (c as u32) < 0x20 && c != '\t' && c != '\n' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }

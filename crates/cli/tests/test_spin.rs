@@ -106,6 +106,10 @@ async fn get(url: String) -> Value {
     client().get(url).send().await.expect("GET").json().await.expect("json")
 }
 
+async fn delete(url: String) -> Value {
+    client().delete(url).send().await.expect("DELETE").json().await.expect("json")
+}
+
 async fn call(base: &str, component: &str, session: &str, tool: &str, args: Value) -> Value {
     let body = json!({"session_id": session, "tool": tool, "args": args});
     let response =
@@ -197,14 +201,7 @@ async fn spin_sdk_components_serve_the_tools_sdk_contract_with_weft_s_limits() {
         );
 
         // The component's own session route reaches it.
-        let deleted: Value = client()
-            .delete(format!("{base}/{name}/session/alice"))
-            .send()
-            .await
-            .expect("delete")
-            .json()
-            .await
-            .expect("json");
+        let deleted = delete(format!("{base}/{name}/session/alice")).await;
         assert_eq!(deleted["deleted_files"], 1, "{name}: {deleted}");
         assert_eq!(
             call(&base, name, "alice", "note_get", json!({"key": "plan"})).await["error_type"],
@@ -441,14 +438,7 @@ async fn a_runtime_config_puts_spin_stores_in_redis_shared_by_replicas() {
     assert_eq!(put["success"], true, "{put}");
     let got = call(&b, "notes", &session, "note_get", json!({"key": "plan"})).await;
     assert_eq!(got, json!({"success": true, "result": "over redis"}), "the other replica reads it");
-    let deleted: Value = client()
-        .delete(format!("{b}/notes/session/{session}"))
-        .send()
-        .await
-        .expect("delete")
-        .json()
-        .await
-        .expect("json");
+    let deleted = delete(format!("{b}/notes/session/{session}")).await;
     assert_eq!(deleted["deleted_files"], 1, "{deleted}");
     let gone = call(&a, "notes", &session, "note_get", json!({"key": "plan"})).await;
     assert_eq!(gone["success"], false, "{gone}");

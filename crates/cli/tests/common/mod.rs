@@ -33,10 +33,29 @@ pub fn weft_serve(workers: usize) -> (Reaped, String) {
 
 /// [`weft_serve`] with more command-line arguments.
 pub fn weft_serve_with(workers: usize, extra: &[&str]) -> (Reaped, String) {
+    let mut args = vec!["--workers".to_owned(), workers.to_string()];
+    args.extend(extra.iter().map(|arg| (*arg).to_owned()));
+    spawn_serve(&args, &[])
+}
+
+/// `weft serve --manifest MANIFEST` (one worker) with more arguments and
+/// environment: the child and its base URL (`http://127.0.0.1:PORT`).
+pub fn serve_manifest(manifest: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> (Reaped, String) {
+    let mut args = vec!["--workers".to_owned(), "1".to_owned(), "--manifest".to_owned()];
+    args.push(manifest.to_str().expect("a UTF-8 manifest path").to_owned());
+    args.extend(extra.iter().map(|arg| (*arg).to_owned()));
+    let (child, addr) = spawn_serve(&args, env);
+    (child, format!("http://{addr}"))
+}
+
+/// `weft serve` on a free loopback port with `args` and `env`: the child and
+/// the address it listens on.
+fn spawn_serve(args: &[String], env: &[(&str, &str)]) -> (Reaped, String) {
     let mut child = Reaped(
         Command::new(env!("CARGO_BIN_EXE_weft"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--workers", &workers.to_string()])
-            .args(extra)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .envs(env.iter().copied())
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -47,26 +66,6 @@ pub fn weft_serve_with(workers: usize, extra: &[&str]) -> (Reaped, String) {
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || rest.for_each(drop));
     (child, addr)
-}
-
-/// `weft serve --manifest MANIFEST` (one worker) with more arguments and
-/// environment: the child and its base URL (`http://127.0.0.1:PORT`).
-pub fn serve_manifest(manifest: &std::path::Path, extra: &[&str], env: &[(&str, &str)]) -> (Reaped, String) {
-    let mut child = Reaped(
-        Command::new(env!("CARGO_BIN_EXE_weft"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--workers", "1", "--manifest"])
-            .arg(manifest)
-            .args(extra)
-            .envs(env.iter().copied())
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("weft serve starts"),
-    );
-    let (addr, _, rest) = until_listening(&mut child.0);
-    std::thread::spawn(move || rest.for_each(drop));
-    (child, format!("http://{addr}"))
 }
 
 /// The rest of a child's stderr, line by line.

@@ -9,6 +9,12 @@ use clap::{Parser, Subcommand};
 mod cmd;
 mod ui;
 
+/// mimalloc: the formats, the report and the pipeline allocate many small
+/// short-lived values per sample, where glibc's allocator spent about a
+/// third of `weft format`'s time (bench/formats.sh).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "weft", version, about = "Training data for tool-using models, grounded in real execution")]
 struct Cli {

@@ -4,6 +4,7 @@
 mod common;
 #[path = "../../sandbox/tests/common/fake_github.rs"]
 mod fake_github;
+mod test_custom_records;
 mod test_format;
 mod test_generate;
 mod test_generate_brought_tools;
@@ -16,4 +17,5 @@ mod test_serve;
 mod test_shard;
 mod test_spin;
 mod test_tool_service_faults;
+mod test_upload;
 mod test_validate_topics;

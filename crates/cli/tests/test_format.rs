@@ -2,22 +2,14 @@
 //! fixture dataset (one of whose samples has a call with invalid JSON
 //! arguments, which object-argument formats cannot render).
 
+use crate::common::{stderr, weft};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn weft() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_weft"))
-}
 
 fn dataset(dir: &Path) -> PathBuf {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dataset/tests/fixtures/samples.jsonl");
     let path = dir.join("data.jsonl");
     std::fs::copy(fixture, &path).expect("copy fixture");
     path
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 fn lines(path: &Path) -> Vec<serde_json::Value> {
@@ -103,4 +95,39 @@ fn usage_errors_exit_2_and_write_nothing() {
     let written: Vec<_> =
         std::fs::read_dir(dir.path()).expect("dir").map(|e| e.expect("entry").file_name()).collect();
     assert_eq!(written.len(), 2, "only the inputs: {written:?}");
+}
+
+#[test]
+fn a_config_finds_its_chat_template_beside_it_wherever_weft_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/training-formats.yaml");
+    let out = dir.path().join("formats.jsonl");
+    // Run from elsewhere: the template path is the config's, not the shell's.
+    let output = weft()
+        .current_dir(dir.path())
+        .arg("generate")
+        .arg(&example)
+        .args(["--no-tui", "-o"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let chatml = lines(&dir.path().join("formats-dataset.chatml.jsonl"));
+    assert_eq!(chatml.len(), 3);
+    assert!(chatml[0]["text"].as_str().expect("text").contains("<|im_start|>"), "{}", chatml[0]);
+    assert_eq!(lines(&dir.path().join("formats.trl.jsonl")).len(), 3);
+
+    // A template that is not there is refused before anything runs, at its line.
+    let text = std::fs::read_to_string(&example).expect("example");
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(&broken, text.replace("templates/chatml-tools.jinja", "templates/missing.jinja"))
+        .expect("write");
+    let output = weft().arg("validate").arg(&broken).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    // (The entry's line: an entry of `formats` keeps no places inside it.)
+    let line = text.lines().position(|l| l.contains("- name: chat-template")).expect("entry line") + 1;
+    assert!(message.contains(&format!("broken.yaml:{line}:")), "{message}");
+    assert!(message.contains("templates/missing.jinja"), "{message}");
+    assert!(message.contains("relative to the config file's folder"), "{message}");
 }

@@ -1,14 +1,11 @@
 //! `weft generate` as a user runs it: the real binary, real signals, a fake
 //! OpenAI-compatible server on loopback.
 
+use crate::common::weft;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn weft() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_weft"))
-}
 
 /// A config over the fake, with a pre-made topic file of 4 paths.
 fn setup(dir: &Path, base_url: &str, num_samples: u32, extra_tools: &str) -> (PathBuf, PathBuf) {

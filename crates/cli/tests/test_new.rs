@@ -4,16 +4,13 @@
 //! And `weft build`'s own errors.
 
 use crate::common;
+use crate::common::weft;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 use weft_bench::peers::peer_installed_by;
-
-fn weft() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_weft"))
-}
 
 fn run(command: &mut Command) -> Output {
     let output = command.output().expect("weft runs");

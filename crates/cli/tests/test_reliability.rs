@@ -12,16 +12,13 @@
 //!   ends, every sample is written or recorded failed with its reason, and
 //!   no written sample carries an error text or an empty turn.
 
+use crate::common::weft;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use weft_bench::{FakeOptions, Fault};
-
-fn weft() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_weft"))
-}
 
 /// A config over the fake with a pre-made topic file; retries are quick.
 fn config(dir: &Path, llm: &str, samples: u32, batch: u32) -> PathBuf {

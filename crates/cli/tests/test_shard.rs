@@ -1,20 +1,9 @@
 //! A run split with `weft generate --shard` and joined with `weft merge`
 //! holds exactly what one unsharded run writes.
 
+use crate::common::{run, stderr, weft};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn weft() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_weft"))
-}
-
-fn run(command: &mut Command) -> Output {
-    command.output().expect("weft runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use std::process::Output;
 
 /// An offline config (scripted model, in-process sandbox) of 7 samples.
 fn config(dir: &Path) -> PathBuf {

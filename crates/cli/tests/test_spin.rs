@@ -5,6 +5,7 @@
 //! and in process — no Spin CLI anywhere.
 
 use crate::common;
+use crate::common::weft;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -17,10 +18,6 @@ use std::time::{Duration, Instant};
 use common::Reaped;
 use serde_json::{Value, json};
 use weft_bench::peers::peer;
-
-fn weft() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_weft"))
-}
 
 /// The three builds of the notes component, or `None` (SKIPPED) when
 /// `.ci/spin-components.sh` has not run (a failure under CI=true).

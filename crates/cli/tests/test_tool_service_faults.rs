@@ -5,16 +5,13 @@
 //! endpoint URL, no sample built half in a session that no longer existed.
 
 use crate::common;
+use crate::common::weft;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::Reaped;
-
-fn weft() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_weft"))
-}
 
 /// `weft serve` on exactly `port` (in-memory sessions).
 fn serve_on(port: u16) -> Reaped {

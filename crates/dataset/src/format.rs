@@ -15,6 +15,7 @@
 //! | `harmony` | `{"text"}`: gpt-oss's harmony format | gpt-oss |
 //! | `adp` | an Agent Data Protocol trajectory | neulab's ADP converters |
 //! | `chat-template` | `{"text"}`: the sample through a model's own Jinja template | any Hugging Face model |
+//! | `custom` | the record alone, as `generation.output_schema` says | runs with `output.format: custom` |
 //!
 //! What each format cannot carry is said in its module. Two rules hold for
 //! all of them:
@@ -53,7 +54,7 @@ pub use chat_template::{ChatTemplate, ChatTemplateOptions, Date};
 pub use error::FormatError;
 pub use file::{RenderReport, SampleFailure, render_file};
 
-use crate::sample::Sample;
+use crate::sample::{CustomRecord, Sample};
 
 /// A training format.
 #[derive(Debug)]
@@ -77,11 +78,14 @@ pub enum Format {
     Adp,
     /// A model's own chat template (see [`ChatTemplate::load`]).
     ChatTemplate(Box<ChatTemplate>),
+    /// The records of a custom-schema run ([`CustomRecord`]), without
+    /// weft's metadata. Only such runs have them.
+    Custom,
 }
 
 /// The names [`Format::parse`] knows, in the order `--help` lists them.
-pub const FORMAT_NAMES: [&str; 9] =
-    ["messages", "openai", "trl", "hermes", "sharegpt", "xlam", "harmony", "adp", "chat-template"];
+pub const FORMAT_NAMES: [&str; 10] =
+    ["messages", "openai", "trl", "hermes", "sharegpt", "xlam", "harmony", "adp", "chat-template", "custom"];
 
 impl Format {
     /// The format called `name` (one of [`FORMAT_NAMES`]). `chat-template`
@@ -98,6 +102,7 @@ impl Format {
             "xlam" => Format::Xlam,
             "harmony" => Format::Harmony,
             "adp" => Format::Adp,
+            "custom" => Format::Custom,
             "chat-template" => return Err(FormatError::NeedsTemplate),
             other => return Err(FormatError::UnknownFormat { name: other.to_owned() }),
         })
@@ -115,6 +120,7 @@ impl Format {
             Format::Harmony => "harmony",
             Format::Adp => "adp",
             Format::ChatTemplate(_) => "chat-template",
+            Format::Custom => "custom",
         }
     }
 }
@@ -135,6 +141,16 @@ pub fn render(sample: &Sample, format: &Format) -> Result<serde_json::Value, For
         Format::Harmony => harmony::render(sample),
         Format::Adp => adp::render(sample),
         Format::ChatTemplate(template) => template.render(sample),
+        Format::Custom => Err(FormatError::NotCustom),
+    }
+}
+
+/// One custom-schema sample as one record of `format`: only [`Format::Custom`]
+/// renders it (the record itself); the others need a conversation.
+pub fn render_record(record: &CustomRecord, format: &Format) -> Result<serde_json::Value, FormatError> {
+    match format {
+        Format::Custom => Ok(record.record.clone()),
+        other => Err(FormatError::NoConversation { format: other.name().to_owned() }),
     }
 }
 

@@ -231,3 +231,41 @@ pub fn openai_tool(tool: &weft_protocol::ToolDefinition) -> Value {
 pub fn is_call_id(id: &str) -> bool {
     id.len() == 9 && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
+
+/// A sample of a run with `output.format: custom`: one record that follows
+/// the config's `generation.output_schema`, and weft's metadata beside it.
+///
+/// This envelope is the canonical line of such a run (what resume, shards
+/// and merge read); the records alone, as the schema says, are rendered
+/// from it (`weft format --to custom`, and `save_as` when a run ends).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomRecord {
+    /// The record, exactly as the model wrote it and the schema accepted it.
+    pub record: Value,
+    /// Provenance.
+    pub metadata: RecordMetadata,
+}
+
+/// `metadata` of a [`CustomRecord`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordMetadata {
+    /// Always `custom`.
+    pub conversation_type: String,
+    /// The topic path's id.
+    pub topic_id: String,
+    /// The topic path, root first.
+    pub topic_path: Vec<String>,
+    /// Position of the sample in the run (what resume keys on).
+    pub sample_index: u64,
+    /// LLM provider.
+    pub provider: String,
+    /// LLM model.
+    pub model: String,
+    /// SHA-256 of the schema (its canonical JSON), so records made under
+    /// different schemas are told apart.
+    pub schema_sha256: String,
+    /// Tokens the accepted attempt cost.
+    pub tokens: TokenCount,
+    /// Attempts it took (1 = first try).
+    pub attempts: u32,
+}

@@ -231,7 +231,7 @@ fn formats_parse_by_name_and_chat_template_needs_its_file() {
     let err = Format::parse("alpaca").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "unknown format `alpaca` (known: messages, openai, trl, hermes, sharegpt, xlam, harmony, adp, chat-template)"
+        "unknown format `alpaca` (known: messages, openai, trl, hermes, sharegpt, xlam, harmony, adp, chat-template, custom)"
     );
 }
 

@@ -81,7 +81,8 @@ pub struct Overrides {
 pub fn load(path: &Path, overrides: &Overrides) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-    parse(&text, &path.display().to_string(), overrides)
+    let base = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    parse_in(&text, &path.display().to_string(), overrides, &|name| std::env::var(name).ok(), Some(base))
 }
 
 /// Resolves config `text`; `source` names it in messages.
@@ -95,6 +96,18 @@ pub fn parse_with_env(
     source: &str,
     overrides: &Overrides,
     env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    parse_in(text, source, overrides, env, None)
+}
+
+/// Like [`parse_with_env`]; with `base`, input files the config names (chat
+/// templates) are relative to it and must exist.
+pub fn parse_in(
+    text: &str,
+    source: &str,
+    overrides: &Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+    base: Option<&Path>,
 ) -> Result<Config, ConfigError> {
     let invalid =
         |items: Vec<Diagnostic>| ConfigError::Invalid(Diagnostics { file: source.to_owned(), items });
@@ -115,6 +128,9 @@ pub fn parse_with_env(
         }
     };
     let mut resolver = resolve::Resolver::new(env);
+    if let Some(base) = base {
+        resolver = resolver.relative_to(base);
+    }
     let mut config = resolver.config(&raw, source, overrides);
     errors.append(&mut resolver.errors);
     if !errors.is_empty() {

@@ -12,13 +12,15 @@ use weft_protocol::{BackendError, ToolBackend, ToolDefinition};
 
 use crate::assemble::SampleShape;
 use crate::config::{Config, FormatSpec, ToolCalling};
-use crate::pipeline::{RunReport, RunSettings, plan, run};
+use crate::pipeline::{RunReport, RunSettings, plan, run, run_jobs};
 use crate::progress::{Event, ProgressSink};
+use crate::record::{RecordContext, SchemaError, make_record};
 use crate::session::SampleContext;
 use crate::shard::Shard;
 use crate::topics::TopicPath;
 use crate::validate::Rules;
-use crate::writer::{Dataset, WriteError};
+use crate::writer::{Dataset, WriteError, envelope_path};
+use weft_dataset::format::Format;
 
 /// Why a run could not start or finish writing.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +37,9 @@ pub enum GenerateError {
         /// What it offers.
         offered: Vec<String>,
     },
+    /// `generation.output_schema` does not compile.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
     /// There are no topic paths to make samples from.
     #[error("there are no topic paths to generate samples from")]
     NoTopics,
@@ -176,6 +181,9 @@ pub async fn generate(
     if paths.is_empty() {
         return Err(GenerateError::NoTopics);
     }
+    if let Some(records) = RecordContext::from_config(config, model.clone(), options.progress.clone())? {
+        return generate_records(config, records, paths, options, stop).await;
+    }
     let tools = select_tools(config, backend.as_ref(), &options.extra_tools).await?;
     let agent = !tools.is_empty();
     let json_steps = config.generation.tools.as_ref().is_some_and(|t| t.tool_calling == ToolCalling::Json);
@@ -207,6 +215,49 @@ pub async fn generate(
     let in_file = if report.stopped { resumed + report.written } else { dataset.finish(ours)? };
     // A stopped run is finished by `--resume`, which writes the formats then.
     let formats = if report.stopped { Vec::new() } else { write_formats(&path, &config.output.formats)? };
+    Ok(GenerateSummary { target, in_file, resumed, report, path, failures_path, formats })
+}
+
+/// A run of custom records (`output.format: custom`): the canonical file
+/// is `<path>.weft.jsonl` (records with metadata; resume, shards and merge
+/// read it), and when the run completes the records alone, as the schema
+/// says, are written to `path` (the `custom` format of the canonical file).
+async fn generate_records(
+    config: &Config,
+    ctx: RecordContext,
+    paths: &[TopicPath],
+    options: GenerateOptions,
+    stop: watch::Receiver<bool>,
+) -> Result<GenerateSummary, GenerateError> {
+    let total = config.output.num_samples.resolve(paths.len() as u64);
+    let ours = |index: u64| index < total && options.shard.is_none_or(|shard| shard.contains(index));
+    let target = options.shard.map_or(total, |shard| shard.size_of(total));
+    let path = options.output.clone().unwrap_or_else(|| PathBuf::from(&config.output.save_as));
+    let canonical = envelope_path(&path);
+    let failures_path = crate::writer::failures_path(&path);
+    let (mut dataset, done) = if options.resume {
+        Dataset::resume_at(&canonical, &failures_path)?
+    } else {
+        (Dataset::create_at(&canonical, &failures_path)?, BTreeSet::new())
+    };
+    let resumed = done.iter().filter(|index| ours(**index)).count() as u64;
+    (options.progress)(Event::Planned { total: target, done: resumed });
+    let mut jobs = plan(paths, total, &done);
+    jobs.retain(|job| ours(job.index));
+    let ctx = Arc::new(ctx);
+    let progress = options.progress.clone();
+    let make = move |job: crate::session::SampleJob| {
+        let ctx = ctx.clone();
+        async move { make_record(&ctx, &job).await }
+    };
+    let batch = config.output.batch_size as usize;
+    let report = run_jobs(jobs, batch, options.grace, &progress, &mut dataset, stop, make).await?;
+    let in_file = if report.stopped { resumed + report.written } else { dataset.finish(ours)? };
+    if !report.stopped {
+        weft_dataset::format::render_file(&canonical, &Format::Custom, &path)
+            .map_err(|source| GenerateError::Format { format: "custom".to_owned(), source })?;
+    }
+    let formats = Vec::new();
     Ok(GenerateSummary { target, in_file, resumed, report, path, failures_path, formats })
 }
 

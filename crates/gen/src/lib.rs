@@ -15,6 +15,7 @@ pub mod generate;
 pub mod ids;
 pub mod pipeline;
 pub mod progress;
+pub mod record;
 /// The canonical sample (the `weft-dataset` crate's).
 pub use weft_dataset::sample;
 pub mod session;

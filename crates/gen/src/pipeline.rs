@@ -168,14 +168,25 @@ pub async fn make_sample(
             }
         }
     }
-    Err(FailureRecord {
-        sample_index: job.index,
-        topic_id: job.path.id.clone(),
-        topic_path: job.path.topics.clone(),
-        attempts: made,
-        reason: errors.last().cloned().unwrap_or_default(),
-        errors,
-    })
+    Err(FailureRecord::of(job, made, errors))
+}
+
+/// What the pipeline makes: a conversation ([`Sample`]) or a custom record.
+pub trait Finished: Send + 'static {
+    /// Its position in the run.
+    fn sample_index(&self) -> u64;
+}
+
+impl Finished for Sample {
+    fn sample_index(&self) -> u64 {
+        self.metadata.sample_index
+    }
+}
+
+impl Finished for weft_dataset::sample::CustomRecord {
+    fn sample_index(&self) -> u64 {
+        self.metadata.sample_index
+    }
 }
 
 /// Runs `jobs`, handing each finished sample (or failure) to `sink`.
@@ -184,19 +195,44 @@ pub async fn run(
     settings: Arc<RunSettings>,
     jobs: Vec<SampleJob>,
     sink: &mut dyn SampleSink,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) -> Result<RunReport, WriteError> {
+    let progress = ctx.progress.clone();
+    let (batch, grace) = (settings.batch_size, settings.grace);
+    let make = move |job: SampleJob| {
+        let (ctx, settings) = (ctx.clone(), settings.clone());
+        async move { make_sample(&ctx, &settings, &job).await }
+    };
+    run_jobs(jobs, batch, grace, &progress, sink, stop, make).await
+}
+
+/// Runs `jobs` through `make`, at most `batch` at once, handing each
+/// finished one (or failure) to `sink`; a stop request gives those in
+/// flight `grace` to finish.
+pub async fn run_jobs<T, F, Fut>(
+    jobs: Vec<SampleJob>,
+    batch: usize,
+    grace: Duration,
+    progress: &crate::progress::ProgressSink,
+    sink: &mut dyn SampleSink<T>,
+    mut stop: watch::Receiver<bool>,
+    make: F,
+) -> Result<RunReport, WriteError>
+where
+    T: Finished,
+    F: Fn(SampleJob) -> Fut,
+    Fut: std::future::Future<Output = Result<T, FailureRecord>> + Send + 'static,
+{
     let mut report = RunReport::default();
-    let mut tasks: JoinSet<Result<Sample, FailureRecord>> = JoinSet::new();
+    let mut tasks: JoinSet<Result<T, FailureRecord>> = JoinSet::new();
     let mut pending = jobs.into_iter();
-    let batch = settings.batch_size.max(1);
+    let batch = batch.max(1);
     let mut deadline: Option<tokio::time::Instant> = None;
     let mut stop_closed = false;
     loop {
         while deadline.is_none() && tasks.len() < batch {
             let Some(job) = pending.next() else { break };
-            let (ctx, settings) = (ctx.clone(), settings.clone());
-            tasks.spawn(async move { make_sample(&ctx, &settings, &job).await });
+            tasks.spawn(make(job));
         }
         if tasks.is_empty() {
             break;
@@ -212,11 +248,11 @@ pub async fn run(
                 Some(Ok(Ok(sample))) => {
                     sink.accept(&sample)?;
                     report.written += 1;
-                    (ctx.progress)(Event::SampleWritten { sample: sample.metadata.sample_index });
+                    progress(Event::SampleWritten { sample: sample.sample_index() });
                 }
                 Some(Ok(Err(failure))) => {
                     sink.reject(&failure)?;
-                    (ctx.progress)(Event::SampleFailed { sample: failure.sample_index, reason: failure.reason.clone() });
+                    progress(Event::SampleFailed { sample: failure.sample_index, reason: failure.reason.clone() });
                     report.failures.push(failure);
                 }
                 Some(Err(join)) => {
@@ -227,7 +263,7 @@ pub async fn run(
             changed = stop.wait_for(|stop| *stop), if deadline.is_none() && !stop_closed => {
                 if changed.is_ok() {
                     report.stopped = true;
-                    deadline = Some(tokio::time::Instant::now() + settings.grace);
+                    deadline = Some(tokio::time::Instant::now() + grace);
                 } else {
                     // The sender is gone: nobody can ask to stop any more.
                     stop_closed = true;

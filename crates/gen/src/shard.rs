@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::writer::{FailureRecord, failures_path, replace_lines, sample_index};
+use crate::writer::{FailureRecord, envelope_path, failures_path, replace_lines, sample_index};
 
 /// The environment variable a Kubernetes Indexed Job sets to the pod's index.
 pub const JOB_INDEX_VAR: &str = "JOB_COMPLETION_INDEX";
@@ -103,6 +103,15 @@ pub enum MergeError {
         /// What is wrong.
         message: String,
     },
+    /// The merged records could not be written beside the canonical file.
+    #[error("cannot write the records: {0}")]
+    Records(weft_dataset::format::FormatError),
+    /// Some inputs are custom-record shards and some are not.
+    #[error(
+        "some inputs are shards of a custom-record run (a `.weft.jsonl` file beside them) and some are \
+         not: merge only the shards of one run"
+    )]
+    Mixed,
     /// Two inputs hold different samples under one index.
     #[error(
         "sample {index} differs between {first} and {second}: the inputs come from different runs \
@@ -136,10 +145,21 @@ pub struct MergeReport {
 /// `.failures.jsonl` files are joined into `out`'s, keeping only the
 /// failures no input has a sample for. Written whole or not at all.
 /// `expected` is the run's number of samples, when known.
+///
+/// Shards of a custom-record run (`output.format: custom`) are named by
+/// their records files: each one's canonical file (`<file>.weft.jsonl`) is
+/// merged into `out`'s, and `out` gets the records.
 pub fn merge(inputs: &[PathBuf], out: &Path, expected: Option<u64>) -> Result<MergeReport, MergeError> {
+    let custom: Vec<bool> = inputs.iter().map(|input| envelope_path(input).exists()).collect();
+    let all_custom = custom.iter().all(|c| *c);
+    if !all_custom && custom.iter().any(|c| *c) {
+        return Err(MergeError::Mixed);
+    }
+    let canonical: Vec<PathBuf> =
+        inputs.iter().map(|input| if all_custom { envelope_path(input) } else { input.clone() }).collect();
     let mut samples: BTreeMap<u64, (Vec<u8>, &Path)> = BTreeMap::new();
     let mut duplicates = 0;
-    for input in inputs {
+    for input in &canonical {
         for (line_number, line) in read_lines(input)? {
             let index = sample_index(&line).map_err(|err| MergeError::Corrupt {
                 path: input.clone(),
@@ -182,7 +202,13 @@ pub fn merge(inputs: &[PathBuf], out: &Path, expected: Option<u64>) -> Result<Me
     let missing = (0..expected.unwrap_or(highest))
         .filter(|index| !samples.contains_key(index) && !failures.contains_key(index))
         .collect();
-    replace_lines(out, samples.values().map(|(line, _)| line.as_slice())).map_err(replace_failed)?;
+    let out_canonical = if all_custom { envelope_path(out) } else { out.to_owned() };
+    replace_lines(&out_canonical, samples.values().map(|(line, _)| line.as_slice()))
+        .map_err(replace_failed)?;
+    if all_custom {
+        weft_dataset::format::render_file(&out_canonical, &weft_dataset::format::Format::Custom, out)
+            .map_err(MergeError::Records)?;
+    }
     let out_failures = failures_path(out);
     if failures.is_empty() {
         if out_failures.exists() {

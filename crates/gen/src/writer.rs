@@ -63,20 +63,35 @@ pub struct FailureRecord {
     pub errors: Vec<String>,
 }
 
+impl FailureRecord {
+    /// The record of `job` after `attempts` attempts that failed with
+    /// `errors` (in order; the last is the reason).
+    pub fn of(job: &crate::session::SampleJob, attempts: u32, errors: Vec<String>) -> Self {
+        Self {
+            sample_index: job.index,
+            topic_id: job.path.id.clone(),
+            topic_path: job.path.topics.clone(),
+            attempts,
+            reason: errors.last().cloned().unwrap_or_default(),
+            errors,
+        }
+    }
+}
+
 /// Where the pipeline puts what it made: every finished sample and every
 /// sample that failed all its attempts. The pipeline knows nothing else of
 /// storage; [`Dataset`] is the canonical JSONL file (what resume, shards
 /// and merge read), and training formats are renderings of that file
 /// (`weft_dataset::format`), made when a run ends.
-pub trait SampleSink: Send {
+pub trait SampleSink<T = Sample>: Send {
     /// Stores one finished sample, whole, before returning.
-    fn accept(&mut self, sample: &Sample) -> Result<(), WriteError>;
+    fn accept(&mut self, sample: &T) -> Result<(), WriteError>;
     /// Records a sample that failed every attempt, with its reason.
     fn reject(&mut self, failure: &FailureRecord) -> Result<(), WriteError>;
 }
 
-impl SampleSink for Dataset {
-    fn accept(&mut self, sample: &Sample) -> Result<(), WriteError> {
+impl<T: Serialize> SampleSink<T> for Dataset {
+    fn accept(&mut self, sample: &T) -> Result<(), WriteError> {
         self.append(sample)
     }
 
@@ -107,6 +122,13 @@ struct HeadMetadata {
 /// The `metadata.sample_index` of one dataset line.
 pub(crate) fn sample_index(line: &[u8]) -> Result<u64, serde_json::Error> {
     serde_json::from_slice::<Head>(line).map(|head| head.metadata.sample_index)
+}
+
+/// Whether `line` is a custom-schema record whose record is an object (a
+/// run with `output.format: custom`): it ran no tool, so nothing about it
+/// goes stale.
+fn is_custom_record(line: &[u8]) -> bool {
+    serde_json::from_slice::<weft_dataset::sample::CustomRecord>(line).is_ok_and(|r| r.record.is_object())
 }
 
 /// Writes `lines`, each ended by a newline, over `path` with
@@ -147,6 +169,15 @@ pub fn failures_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Where a run with `output.format: custom` keeps its canonical file (each
+/// record with weft's metadata, what resume, shards and merge read) when
+/// its records go to `path`: `<path>.weft.jsonl`.
+pub fn envelope_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".weft.jsonl");
+    PathBuf::from(name)
+}
+
 /// The error of an I/O step on `path`, as [`replace_lines`] reports it.
 fn at(path: &Path) -> impl FnOnce(std::io::Error) -> (PathBuf, std::io::Error) + '_ {
     move |err| (path.to_owned(), err)
@@ -159,15 +190,19 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
 impl Dataset {
     /// Starts a fresh dataset at `path` (replacing any file there).
     pub fn create(path: &Path) -> Result<Self, WriteError> {
+        Self::create_at(path, &failures_path(path))
+    }
+
+    /// [`Dataset::create`] with the failures file at `failures`.
+    pub fn create_at(path: &Path, failures: &Path) -> Result<Self, WriteError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(io(parent))?;
         }
         File::create(path).map_err(io(path))?;
-        let failures_path = failures_path(path);
-        if failures_path.exists() {
-            std::fs::remove_file(&failures_path).map_err(io(&failures_path))?;
+        if failures.exists() {
+            std::fs::remove_file(failures).map_err(io(failures))?;
         }
-        Self::open_append(path)
+        Self::open_append(path, failures)
     }
 
     /// Reopens the dataset at `path` to continue it: the indices of the
@@ -177,8 +212,13 @@ impl Dataset {
     /// the tool service, or with an empty turn, as older runs could write)
     /// is dropped, so that this run makes it again.
     pub fn resume(path: &Path) -> Result<(Self, BTreeSet<u64>), WriteError> {
+        Self::resume_at(path, &failures_path(path))
+    }
+
+    /// [`Dataset::resume`] with the failures file at `failures`.
+    pub fn resume_at(path: &Path, failures: &Path) -> Result<(Self, BTreeSet<u64>), WriteError> {
         if !path.exists() {
-            return Ok((Self::create(path)?, BTreeSet::new()));
+            return Ok((Self::create_at(path, failures)?, BTreeSet::new()));
         }
         let bytes = std::fs::read(path).map_err(io(path))?;
         let mut done = BTreeSet::new();
@@ -214,9 +254,13 @@ impl Dataset {
                     });
                 }
             };
-            let verdict = serde_json::from_slice::<Sample>(line)
-                .map_err(|err| err.to_string())
-                .and_then(|sample| crate::validate::sound(&sample).map_err(|invalid| invalid.0));
+            let verdict = if is_custom_record(line) {
+                Ok(())
+            } else {
+                serde_json::from_slice::<Sample>(line)
+                    .map_err(|err| err.to_string())
+                    .and_then(|sample| crate::validate::sound(&sample).map_err(|invalid| invalid.0))
+            };
             match verdict {
                 Ok(()) => {
                     done.insert(index);
@@ -234,12 +278,12 @@ impl Dataset {
         if rewrite {
             replace_lines(path, kept).map_err(|(path, source)| WriteError::Io { path, source })?;
         }
-        Ok((Self::open_append(path)?, done))
+        Ok((Self::open_append(path, failures)?, done))
     }
 
-    fn open_append(path: &Path) -> Result<Self, WriteError> {
+    fn open_append(path: &Path, failures: &Path) -> Result<Self, WriteError> {
         let file = OpenOptions::new().append(true).open(path).map_err(io(path))?;
-        Ok(Self { path: path.to_owned(), file, failures_path: failures_path(path), failures: None })
+        Ok(Self { path: path.to_owned(), file, failures_path: failures.to_owned(), failures: None })
     }
 
     /// The dataset's path.
@@ -252,8 +296,9 @@ impl Dataset {
         &self.failures_path
     }
 
-    /// Appends one sample as one line, written whole.
-    pub fn append(&mut self, sample: &Sample) -> Result<(), WriteError> {
+    /// Appends one sample (a [`Sample`], or a custom record) as one line,
+    /// written whole.
+    pub fn append<T: Serialize>(&mut self, sample: &T) -> Result<(), WriteError> {
         let mut line = serde_json::to_vec(sample)?;
         line.push(b'\n');
         self.file.write_all(&line).map_err(io(&self.path))?;

@@ -4,6 +4,7 @@
 mod common;
 mod test_config_errors;
 mod test_config_examples;
+mod test_custom_records;
 mod test_faults;
 mod test_generate_http;
 mod test_generate_json_steps;

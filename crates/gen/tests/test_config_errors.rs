@@ -77,3 +77,54 @@ fn kaggle_is_refused_with_what_to_do_instead() {
     assert!(text.contains("weft does not publish to Kaggle (`kaggle:`)"), "{text}");
     assert!(text.contains("kaggle datasets create -p DIR"), "{text}");
 }
+
+#[test]
+fn custom_records_need_a_schema_for_an_object_and_no_tools() {
+    let err = load_broken("custom-without-schema.yaml");
+    assert_eq!(positions(&err), [Some((9, 11))]);
+    assert!(err.to_string().contains("`output.format: custom` needs `generation.output_schema`"), "{err}");
+
+    // With tools, with `format: messages` and with `formats`: each said, at its place.
+    let err = load_broken("custom-conflicts.yaml");
+    assert_eq!(positions(&err), [Some((16, 11))], "{err}");
+    assert!(
+        err.to_string().contains("`output.format: custom`, or remove `generation.output_schema`"),
+        "{err}"
+    );
+    let err = load_broken("custom-bad-schema.yaml");
+    let text = err.to_string();
+    assert_eq!(positions(&err), [Some((9, 5)), Some((12, 13))], "{text}");
+    assert!(text.contains("must describe a JSON object"), "{text}");
+    assert!(text.contains("`custom` is not a conversation format"), "{text}");
+    let err = load_broken("custom-with-formats.yaml");
+    assert_eq!(positions(&err), [Some((11, 13))], "{err}");
+    assert!(err.to_string().contains("`output.formats` renders conversations"), "{err}");
+    let err = load_broken("custom-invalid-schema.yaml");
+    assert_eq!(positions(&err), [Some((9, 5))], "{err}");
+    assert!(err.to_string().contains("is not a valid JSON Schema"), "{err}");
+    insta::assert_snapshot!(
+        "custom_records",
+        [
+            load_broken("custom-without-schema.yaml").to_string(),
+            load_broken("custom-conflicts.yaml").to_string(),
+            load_broken("custom-bad-schema.yaml").to_string(),
+            load_broken("custom-with-formats.yaml").to_string(),
+            load_broken("custom-invalid-schema.yaml").to_string(),
+        ]
+        .join("\n\n")
+    );
+}
+
+#[test]
+fn custom_records_and_tools_are_refused_together() {
+    let text = "llm: {provider: scripted, model: scripted}\ntopics: {prompt: Bugs}\ngeneration:\n  system_prompt: x\n  \
+                tools:\n    components:\n      builtin: [read_file]\n  output_schema: {type: object}\n\
+                output: {save_as: r.jsonl}\n";
+    let err =
+        config::parse_with_env(text, "inline.yaml", &Overrides::default(), &|_| None).expect_err("refused");
+    assert_eq!(positions(&err), [Some((6, 5))], "{err}");
+    assert!(
+        err.to_string().contains("`generation.tools` cannot be used with `generation.output_schema`"),
+        "{err}"
+    );
+}

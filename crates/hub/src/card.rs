@@ -49,6 +49,9 @@ pub struct DatasetScan {
     pub samples: u64,
     /// Every tool offered in any sample, first seen first.
     pub tools: Vec<ToolSummary>,
+    /// Whether the lines are records of a custom schema (no `messages`):
+    /// a run with `output.format: custom`.
+    pub records: bool,
 }
 
 /// A tool as the card lists it.
@@ -76,6 +79,9 @@ pub fn scan(path: &Path) -> Result<DatasetScan, HubError> {
             HubError::Invalid(format!("{}:{}: not a JSON sample: {err}", path.display(), index + 1))
         })?;
         scan.samples += 1;
+        if scan.samples == 1 {
+            scan.records = sample.get("messages").is_none();
+        }
         for tool in sample["tools"].as_array().into_iter().flatten() {
             let described = if tool["function"].is_object() { &tool["function"] } else { tool };
             let Some(name) = described["name"].as_str() else { continue };
@@ -210,11 +216,18 @@ pub fn render(input: &CardInput<'_>) -> Result<String, HubError> {
 fn files_section(input: &CardInput<'_>) -> String {
     let mut out =
         String::from("## Files\n\n| file | config | what |\n|---|---|---|\n| `README.md` | | this card |\n");
-    out.push_str(&format!(
-        "| `{}` | `default` | the samples: DeepFabric's conversation shape (`messages`, `tools`, \
-         `tool_context`, `reasoning`, `question`, `final_answer`) with weft's `metadata` |\n",
-        canonical_path()
-    ));
+    if input.scan.records {
+        out.push_str(&format!(
+            "| `{}` | `default` | the samples: records that follow the generation's `output_schema` |\n",
+            canonical_path()
+        ));
+    } else {
+        out.push_str(&format!(
+            "| `{}` | `default` | the samples: DeepFabric's conversation shape (`messages`, `tools`, \
+             `tool_context`, `reasoning`, `question`, `final_answer`) with weft's `metadata` |\n",
+            canonical_path()
+        ));
+    }
     for format in input.formats {
         out.push_str(&format!(
             "| `{}` | `{format}` | the same samples in the `{format}` format |\n",

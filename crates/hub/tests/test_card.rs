@@ -12,6 +12,7 @@ fn scan() -> DatasetScan {
             ToolSummary { name: "read_file".into(), description: "Read a file from the workspace.".into() },
             ToolSummary { name: "write_file".into(), description: "Write a file |\nreplacing it.".into() },
         ],
+        records: false,
     }
 }
 

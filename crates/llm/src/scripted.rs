@@ -73,6 +73,7 @@ impl ChatModel for ScriptedModel {
                     if step.calls.is_empty() { shape::fit_text(&step.content, schema) } else { step.content };
                 (content, step.calls)
             }
+            Purpose::Record => (shape::fit_text(&prompt::record_text(request), schema), Vec::new()),
             Purpose::Other => (shape::fit_text(&prompt::acknowledge(request), schema), Vec::new()),
         };
         let tool_calls: Vec<ModelToolCall> = calls

@@ -88,6 +88,8 @@ pub enum Purpose {
     AgentStep,
     /// The simulated user's next turn in a multi-turn conversation.
     UserFollowUp,
+    /// A record that follows the request's schema (`output.format: custom`).
+    Record,
     /// Anything else.
     Other,
 }

@@ -18,7 +18,7 @@ use weft_dataset::format::{
 pub struct Args {
     /// The dataset (weft's JSONL, one sample per line).
     pub dataset: PathBuf,
-    /// The format: messages, openai, trl, hermes, sharegpt, xlam, harmony, adp or chat-template.
+    /// The format: messages, openai, trl, hermes, sharegpt, xlam, harmony, adp, chat-template, or custom (the records of an `output.format: custom` run).
     #[arg(long = "to", value_name = "NAME")]
     pub to: String,
     /// Where to write [default: <stem>.<format>.jsonl beside the dataset; for a

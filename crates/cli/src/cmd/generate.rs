@@ -111,7 +111,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let resume = args.resume || (config.output.checkpoint.is_some() && output.exists());
+    let resume = args.resume
+        || (config.output.checkpoint.is_some()
+            && (output.exists() || weft_gen::writer::envelope_path(&output).exists()));
     let paths = match topic_paths(&config, &args, resume || shard.is_some(), &env).await? {
         Some(paths) => paths,
         None => return Ok(ExitCode::from(1)),

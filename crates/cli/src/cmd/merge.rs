@@ -34,7 +34,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let report = match merge(&args.inputs, &args.out, args.expect) {
         Ok(report) => report,
-        Err(err @ (MergeError::Io { .. } | MergeError::Corrupt { .. } | MergeError::Conflict { .. })) => {
+        Err(
+            err @ (MergeError::Io { .. }
+            | MergeError::Corrupt { .. }
+            | MergeError::Conflict { .. }
+            | MergeError::Mixed),
+        ) => {
             eprintln!("error: {err}");
             return Ok(ExitCode::from(2));
         }

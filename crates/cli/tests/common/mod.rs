@@ -7,6 +7,21 @@ use std::process::{Child, ChildStderr, Command, Stdio};
 
 pub use weft_bench::peers::{Reaped, everything, everything_http, python};
 
+/// The `weft` binary under test.
+pub fn weft() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_weft"))
+}
+
+/// Runs `command` to its end.
+pub fn run(command: &mut Command) -> std::process::Output {
+    command.output().expect("weft runs")
+}
+
+/// What a finished command wrote on stderr.
+pub fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 /// The fake OpenAI-compatible LLM (weft-bench) on a runtime of its own:
 /// its base URL (`http://127.0.0.1:PORT/v1`) and the runtime keeping it up.
 pub fn fake_llm_with(options: weft_bench::FakeOptions) -> (String, tokio::runtime::Runtime) {

@@ -43,6 +43,30 @@ pub enum FormatError {
         #[source]
         source: serde_json::Error,
     },
+    /// `custom` was asked of a conversation: only runs with
+    /// `output.format: custom` have records.
+    #[error(
+        "this is a conversation, not a custom record: the `custom` format renders the records of a run \
+         with `output.format: custom`"
+    )]
+    NotCustom,
+    /// A conversation format was asked of a custom record.
+    #[error("this is a custom record, not a conversation: `{format}` cannot render it (use `--to custom`)")]
+    NoConversation {
+        /// The format asked for.
+        format: String,
+    },
+    /// A line of the other kind than the format renders (a conversation
+    /// asked for `custom`, a custom record asked for a conversation format).
+    #[error("{}:{line}: {source}", path.display())]
+    WrongKind {
+        /// The input file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// [`FormatError::NotCustom`] or [`FormatError::NoConversation`].
+        source: Box<FormatError>,
+    },
     /// A call's arguments are not a JSON object, and the format carries
     /// arguments as objects (see the module docs of [`crate::format`]).
     #[error(

@@ -56,8 +56,14 @@ impl Observation {
 /// Parses and measures one line. `Err` is what is wrong with it.
 pub(crate) fn observe(line: &[u8], at: LineAt, schemas: &mut SchemaCache) -> Result<Observation, String> {
     let text = std::str::from_utf8(line).map_err(|err| format!("not UTF-8: {err}"))?;
-    let sample: SampleView<'_> =
-        serde_json::from_str(text).map_err(|err| format!("not a weft sample: {err}"))?;
+    let sample: SampleView<'_> = serde_json::from_str(text).map_err(|err| {
+        if serde_json::from_str::<crate::sample::CustomRecord>(text).is_ok() {
+            "a custom record (output.format: custom), not a conversation: inspect measures conversations"
+                .to_owned()
+        } else {
+            format!("not a weft sample: {err}")
+        }
+    })?;
     let characters = sample.messages.iter().filter_map(|m| m.content).map(|c| c.0).sum();
     let calls = sample.calls();
     Ok(Observation {

@@ -75,6 +75,9 @@ pub(crate) struct RawGeneration {
     pub rate_limit: Option<Spanned<RawRateLimit>>,
     pub save_as: Option<Text>,
     pub llm: Option<RawLlm>,
+    /// DeepFabric 4.13: a JSON Schema each sample is generated into, in
+    /// place of a conversation.
+    pub output_schema: Option<Spanned<serde_json::Value>>,
 }
 
 /// `generation.conversation`.
@@ -172,6 +175,9 @@ pub(crate) struct RawOutput {
     pub batch_size: Option<Spanned<u32>>,
     pub save_as: Option<Text>,
     pub checkpoint: Option<Spanned<RawCheckpoint>>,
+    /// DeepFabric 4.13: `messages` (conversations) or `custom` (records
+    /// that follow `generation.output_schema`).
+    pub format: Option<Text>,
     /// weft: training formats rendered beside the dataset when a run ends.
     pub formats: Option<Vec<Spanned<RawFormat>>>,
     /// DeepFabric before 4.0: `formatters: [{name, template, output, config}]`.

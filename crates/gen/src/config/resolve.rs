@@ -22,6 +22,7 @@ pub(crate) struct Resolver<'a> {
     env: EnvLookup<'a>,
     pub errors: Vec<Diagnostic>,
     pub warnings: Vec<ConfigWarning>,
+    base: Option<std::path::PathBuf>,
 }
 
 fn at<T>(spanned: &Spanned<T>) -> Option<Position> {
@@ -30,7 +31,33 @@ fn at<T>(spanned: &Spanned<T>) -> Option<Position> {
 
 impl<'a> Resolver<'a> {
     pub fn new(env: EnvLookup<'a>) -> Self {
-        Self { env, errors: Vec::new(), warnings: Vec::new() }
+        Self { env, errors: Vec::new(), warnings: Vec::new(), base: None }
+    }
+
+    /// Files the config names as its inputs (chat templates) are read
+    /// relative to `dir`, the config file's folder, and must exist there.
+    pub fn relative_to(mut self, dir: &std::path::Path) -> Self {
+        self.base = Some(dir.to_owned());
+        self
+    }
+
+    /// An input file the config names at `position`: relative to the
+    /// config's folder when the config came from a file (and then it must
+    /// exist), as written otherwise.
+    fn input_file(&mut self, key: &str, path: String, position: Option<Position>) -> String {
+        let Some(base) = &self.base else { return path };
+        let joined =
+            if std::path::Path::new(&path).is_absolute() { path.clone().into() } else { base.join(&path) };
+        if !joined.is_file() {
+            self.errors.push(
+                Diagnostic::new(position, format!("`{key}`: no file at {}", joined.display())).with_hint(
+                    "paths in a config are relative to the config file's folder (like `manifest` and \
+                     `runtime_config`)",
+                ),
+            );
+            return path;
+        }
+        joined.to_string_lossy().into_owned()
     }
 
     fn error(&mut self, position: Option<Position>, message: impl Into<String>) {
@@ -129,7 +156,8 @@ impl<'a> Resolver<'a> {
         let base = raw.llm.as_ref();
         let topics = self.topics(raw.topics.as_ref(), base, overrides);
         let generation = self.generation(raw.generation.as_ref(), base, overrides);
-        let output = self.output(raw.output.as_ref(), raw.checkpoint.as_ref(), overrides);
+        let mut output = self.output(raw.output.as_ref(), raw.checkpoint.as_ref(), overrides);
+        self.sample_kind(raw, &mut output);
         if let Some(section) = &raw.evaluation {
             self.warn(at(section), "`evaluation` is DeepFabric's evaluation settings; weft ignores it");
         }
@@ -323,6 +351,95 @@ impl<'a> Resolver<'a> {
             rate_limit,
             save_as: self.expanded("generation.save_as", &g.save_as),
             llm,
+            output_schema: g.output_schema.as_ref().and_then(|schema| self.output_schema(schema)),
+        }
+    }
+
+    /// `generation.output_schema`: a JSON Schema for an object, compiled
+    /// here so that a broken one is refused before any model call.
+    fn output_schema(&mut self, raw: &Spanned<serde_json::Value>) -> Option<serde_json::Value> {
+        let schema = &raw.value;
+        let object = schema.get("type").and_then(serde_json::Value::as_str) == Some("object")
+            || (schema.get("type").is_none() && schema.get("properties").is_some());
+        if !object {
+            self.errors.push(
+                Diagnostic::new(at(raw), "`generation.output_schema` must describe a JSON object").with_hint(
+                    "start it with `type: object` and list the record's fields under `properties`",
+                ),
+            );
+            return None;
+        }
+        if let Err(err) = weft_tools::validate::Validator::compile("output_schema", schema) {
+            let reason = match err {
+                weft_tools::validate::ArgumentError::BadSchema { message, .. } => message,
+                other => other.to_string(),
+            };
+            self.error(at(raw), format!("`generation.output_schema` is not a valid JSON Schema: {reason}"));
+            return None;
+        }
+        Some(schema.clone())
+    }
+
+    /// `output.format` against `generation.output_schema`: records need a
+    /// schema, a schema means records, and records are made without tools
+    /// or conversation formats.
+    fn sample_kind(&mut self, raw: &RawConfig, output: &mut OutputConfig) {
+        let raw_generation = raw.generation.as_ref().map(|g| &g.value);
+        let format = raw.output.as_ref().and_then(|o| o.value.format.as_ref());
+        let has_schema = raw_generation.is_some_and(|g| g.output_schema.is_some());
+        output.format = match format {
+            Some(text) => match self.choice("output.format", text, &["messages", "custom"]) {
+                Some("custom") if !has_schema => {
+                    self.errors.push(
+                        Diagnostic::new(at(text), "`output.format: custom` needs `generation.output_schema`")
+                            .with_hint("give the JSON Schema each record must follow under `generation.output_schema`"),
+                    );
+                    SampleKind::Custom
+                }
+                Some("custom") => SampleKind::Custom,
+                Some(_) if has_schema => {
+                    self.errors.push(
+                        Diagnostic::new(
+                            at(text),
+                            "`output.format: messages` makes conversations, but `generation.output_schema` asks for records",
+                        )
+                        .with_hint("set `output.format: custom`, or remove `generation.output_schema`"),
+                    );
+                    SampleKind::Messages
+                }
+                _ => SampleKind::Messages,
+            },
+            // DeepFabric: a schema alone means records.
+            None if has_schema => SampleKind::Custom,
+            None => SampleKind::Messages,
+        };
+        if output.format != SampleKind::Custom || !has_schema {
+            return;
+        }
+        if let Some(tools) = raw_generation.and_then(|g| g.tools.as_ref()) {
+            self.errors.push(
+                Diagnostic::new(
+                    at(tools),
+                    "`generation.tools` cannot be used with `generation.output_schema`",
+                )
+                .with_hint(
+                    "a custom record is one structured reply, no tool is executed for it: remove \
+                         `generation.tools` for records, or `output_schema` for tool-use conversations",
+                ),
+            );
+        }
+        // (`formats: [custom]` was refused on its own already.)
+        if !output.formats.is_empty() && output.formats.iter().all(|spec| spec.format != "custom") {
+            let position = raw
+                .output
+                .as_ref()
+                .and_then(|o| o.value.formats.as_ref().and_then(|f| f.first()).and_then(at).or(at(o)));
+            self.errors.push(
+                Diagnostic::new(position, "`output.formats` renders conversations; custom records have none")
+                    .with_hint(
+                        "the records are written to `output.save_as` as the schema says; remove `formats`",
+                    ),
+            );
         }
     }
 
@@ -677,8 +794,13 @@ impl<'a> Resolver<'a> {
                         );
                         continue;
                     };
+                    let template = self.expanded("output.formats.template", &table.template).map(|path| {
+                        // (An untagged entry keeps no inner spans: the entry's place.)
+                        let position = table.template.as_ref().and_then(at).or(at(entry));
+                        self.input_file("output.formats.template", path, position)
+                    });
                     FormatSpec {
-                        template: self.expanded("output.formats.template", &table.template),
+                        template,
                         output: self.expanded("output.formats.output", &table.output),
                         split_parallel: table.split_parallel.as_ref().is_some_and(|v| v.value),
                         bos_token: Self::literal(&table.bos_token),
@@ -710,8 +832,12 @@ impl<'a> Resolver<'a> {
                     continue;
                 }
             };
+            let template = (format == "chat-template").then(|| {
+                let position = formatter.value.template.as_ref().and_then(at);
+                self.input_file("output.formatters.template", template.clone(), position)
+            });
             let spec = FormatSpec {
-                template: (format == "chat-template").then(|| template.clone()),
+                template,
                 output: self.expanded("output.formatters.output", &formatter.value.output),
                 kwargs: self.kwargs(formatter.value.config.as_ref()),
                 ..FormatSpec::named(format)
@@ -741,6 +867,11 @@ impl<'a> Resolver<'a> {
                 Diagnostic::new(position, format!("unknown format `{}`", spec.format))
                     .with_hint(format!("one of: {}", weft_dataset::format::FORMAT_NAMES.join(", "))),
             );
+        } else if spec.format == "custom" {
+            self.errors.push(Diagnostic::new(position, "`custom` is not a conversation format").with_hint(
+                "records that follow a schema are made with `output.format: custom` and \
+                         `generation.output_schema`; they are written to `output.save_as`",
+            ));
         } else if spec.format == "chat-template" && spec.template.is_none() {
             self.error(
                 position,
@@ -794,6 +925,7 @@ impl<'a> Resolver<'a> {
         };
         let formats = self.formats(out);
         OutputConfig {
+            format: SampleKind::Messages,
             formats,
             system_prompt: Self::literal(&out.system_prompt),
             include_system_message: out.include_system_message.as_ref().is_none_or(|v| v.value),

@@ -349,6 +349,19 @@ pub struct GenerationConfig {
     pub save_as: Option<String>,
     /// The model that writes samples (its `max_tokens` already resolved).
     pub llm: LlmConfig,
+    /// The JSON Schema every sample is generated into, when samples are
+    /// records rather than conversations (`output.format: custom`).
+    pub output_schema: Option<serde_json::Value>,
+}
+
+/// What a sample is (`output.format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SampleKind {
+    /// A conversation (DeepFabric's `messages`): the default.
+    #[default]
+    Messages,
+    /// A record that follows `generation.output_schema`, written as is.
+    Custom,
 }
 
 /// `output.num_samples`.
@@ -440,6 +453,8 @@ pub struct OutputConfig {
     pub save_as: String,
     /// Checkpointing, when configured.
     pub checkpoint: Option<CheckpointConfig>,
+    /// Conversations, or records of `generation.output_schema`.
+    pub format: SampleKind,
     /// Training formats rendered from the dataset when a run ends
     /// (`output.formats`, and DeepFabric's older `formatters`).
     pub formats: Vec<FormatSpec>,

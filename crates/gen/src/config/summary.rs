@@ -84,7 +84,17 @@ fn write_generation(out: &mut String, g: &GenerationConfig) -> std::fmt::Result 
         }
         AgentMode::MultiTurn => format!("multi_turn, {}-{} user turns", c.min_turns, c.max_turns),
     };
-    writeln!(out, "generation: {kind}; {mode}")?;
+    match &g.output_schema {
+        Some(schema) => {
+            let fields = schema.get("properties").and_then(|p| p.as_object()).map_or(0, |p| p.len());
+            let required = schema.get("required").and_then(|r| r.as_array()).map_or(0, Vec::len);
+            writeln!(
+                out,
+                "generation: custom records of output_schema ({fields} fields, {required} required), no tools"
+            )?;
+        }
+        None => writeln!(out, "generation: {kind}; {mode}")?,
+    }
     writeln!(out, "  retries: {} per failed call, {} per invalid sample", g.max_retries, g.sample_retries)?;
     let r = &g.rate_limit;
     let mut limits = Vec::new();
@@ -114,6 +124,9 @@ fn write_output(out: &mut String, config: &Config) -> std::fmt::Result {
         NumSamples::Percent(p) => format!("{p}% of topic paths ({} expected)", o.num_samples.resolve(paths)),
     };
     writeln!(out, "samples: {samples}, batch size {} -> {}", o.batch_size, o.save_as)?;
+    if o.format == SampleKind::Custom {
+        writeln!(out, "  records as the schema says; canonical file {}.weft.jsonl", o.save_as)?;
+    }
     let system = if o.include_system_message {
         if o.system_prompt.is_some() { "output.system_prompt" } else { "generation.system_prompt" }
     } else {

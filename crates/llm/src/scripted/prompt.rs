@@ -102,6 +102,21 @@ fn looks_like_file(token: &str) -> bool {
         && !matches!(stem_name.to_ascii_lowercase().as_str(), "e" | "i" | "etc" | "vs")
 }
 
+/// The text a scripted record's string fields hold: the topic path the
+/// request names (its `Topic path:` line), and the variation it asks for.
+pub(super) fn record_text(request: &ChatRequest) -> String {
+    let asked = last_user(request);
+    let topic = topic_path(asked).join(" / ");
+    let variation = asked
+        .lines()
+        .find_map(|line| line.strip_prefix("Variation "))
+        .and_then(|rest| rest.split(':').next());
+    match variation {
+        Some(variation) => format!("{topic} (variation {variation})"),
+        None => topic,
+    }
+}
+
 /// A short reply for `Purpose::Other`.
 pub(super) fn acknowledge(request: &ChatRequest) -> String {
     let asked: String = last_user(request).split_whitespace().take(12).collect::<Vec<_>>().join(" ");

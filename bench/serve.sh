@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-10}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
 [ -n "${NO_BUILD:-}" ] || cargo build --release -q -p weft-cli
-weft=target/release/weft
+weft=${WEFT:-target/release/weft}
 port=3917; base_port=3918
 out=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$out"' EXIT

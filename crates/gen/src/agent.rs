@@ -191,15 +191,18 @@ impl AgentRun<'_> {
     }
 
     async fn step_request(&mut self, tool_choice: ToolChoice) -> Result<ChatResponse, LlmError> {
+        // The history is lent to the request for the call, not copied.
         let request = ChatRequest {
-            messages: self.history.clone(),
+            messages: std::mem::take(&mut self.history),
             tools: self.settings.tools.clone(),
             tool_choice: if self.settings.tools.is_empty() { ToolChoice::Auto } else { tool_choice },
             purpose: Purpose::AgentStep,
             ..ChatRequest::default()
         };
         self.transcript.model_calls += 1;
-        self.chat(&request).await
+        let result = self.chat(&request).await;
+        self.history = request.messages;
+        result
     }
 
     /// Executes the calls of one reply, in order, and records them.

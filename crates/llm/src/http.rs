@@ -25,10 +25,20 @@ const MAX_ERROR_CHARS: usize = 600;
 pub(crate) trait WireFormat: Send + Sync + fmt::Debug {
     /// The path appended to the base URL for a chat call of `model`.
     fn path(&self, model: &str) -> String;
-    /// The JSON body of a request, with the model's defaults already applied.
-    fn body(&self, model: &str, request: &ChatRequest) -> Result<Value, LlmError>;
+    /// The JSON body of a request, sampled as `sampling` says (the
+    /// request's own settings, else the model's defaults).
+    fn body(&self, model: &str, request: &ChatRequest, sampling: Sampling) -> Result<Value, LlmError>;
     /// The reply body, understood.
     fn parse(&self, request: &ChatRequest, reply: Value) -> Result<ChatResponse, LlmError>;
+}
+
+/// Sampling settings of one request: its own, else the model's defaults.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Sampling {
+    /// Temperature.
+    pub temperature: Option<f32>,
+    /// Completion token cap.
+    pub max_tokens: Option<u32>,
 }
 
 /// Settings every HTTP model shares, taken from the spec.
@@ -100,16 +110,11 @@ impl<W: WireFormat> HttpModel<W> {
         Url::parse(&joined).map_err(|err| LlmError::Config(format!("bad URL {joined}: {err}")))
     }
 
-    fn with_defaults<'a>(&self, request: &'a ChatRequest) -> std::borrow::Cow<'a, ChatRequest> {
-        if (request.temperature.is_some() || self.settings.temperature.is_none())
-            && (request.max_tokens.is_some() || self.settings.max_tokens.is_none())
-        {
-            return std::borrow::Cow::Borrowed(request);
+    fn sampling(&self, request: &ChatRequest) -> Sampling {
+        Sampling {
+            temperature: request.temperature.or(self.settings.temperature),
+            max_tokens: request.max_tokens.or(self.settings.max_tokens),
         }
-        let mut filled = request.clone();
-        filled.temperature = filled.temperature.or(self.settings.temperature);
-        filled.max_tokens = filled.max_tokens.or(self.settings.max_tokens);
-        std::borrow::Cow::Owned(filled)
     }
 
     /// POSTs `body`, retrying what is worth retrying, and returns the reply
@@ -118,7 +123,7 @@ impl<W: WireFormat> HttpModel<W> {
     /// 200 — is retried like a 5xx: the call failed, not the sample.
     async fn post<T>(
         &self,
-        body: &Value,
+        body: &bytes::Bytes,
         estimated_tokens: u64,
         parse: impl Fn(Value) -> Result<T, LlmError>,
     ) -> Result<T, LlmError> {
@@ -153,11 +158,12 @@ impl<W: WireFormat> HttpModel<W> {
     }
 
     /// One HTTP attempt.
-    async fn attempt(&self, url: &Url, body: &Value) -> Result<Value, Failure> {
+    async fn attempt(&self, url: &Url, body: &bytes::Bytes) -> Result<Value, Failure> {
         let response = self
             .client
             .post(url.clone())
-            .json(body)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.clone())
             .send()
             .await
             .map_err(|err| Failure::retryable(self.transport(&err), None))?;
@@ -242,11 +248,17 @@ impl<W: WireFormat> ChatModel for HttpModel<W> {
     }
 
     async fn chat(&self, request: &ChatRequest) -> Result<ChatResponse, LlmError> {
-        let request = self.with_defaults(request);
+        let sampling = self.sampling(request);
         let result = async {
-            let body = self.wire.body(&self.settings.model, &request)?;
-            let estimate = estimate_tokens(&body) + u64::from(request.max_tokens.unwrap_or(0));
-            self.post(&body, estimate, |reply| self.wire.parse(&request, reply)).await
+            // Serialised once, before any wait: only these bytes are held
+            // while the request is in flight, and a retry resends them.
+            let body = self.wire.body(&self.settings.model, request, sampling)?;
+            let body = bytes::Bytes::from(
+                serde_json::to_vec(&body)
+                    .map_err(|err| LlmError::Config(format!("cannot serialise the request: {err}")))?,
+            );
+            let estimate = estimate_tokens(&body) + u64::from(sampling.max_tokens.unwrap_or(0));
+            self.post(&body, estimate, |reply| self.wire.parse(request, reply)).await
         }
         .await;
         match &result {
@@ -321,8 +333,9 @@ fn truncate(text: &str, max_chars: usize) -> String {
 }
 
 /// About four characters per token, counted over the serialized body.
-pub(crate) fn estimate_tokens(body: &Value) -> u64 {
-    let chars = body.to_string().chars().count();
+pub(crate) fn estimate_tokens(body: &[u8]) -> u64 {
+    // Characters of the UTF-8 text: every byte that does not continue one.
+    let chars = body.iter().filter(|&&byte| (byte as i8) >= -0x40).count();
     u64::try_from(chars.div_ceil(4)).unwrap_or(u64::MAX)
 }
 

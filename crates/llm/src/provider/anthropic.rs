@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{arguments_object, count, identifier, is_error_result, malformed};
-use crate::http::WireFormat;
+use crate::http::{Sampling, WireFormat};
 use crate::{ChatRequest, ChatResponse, FinishReason, Message, ModelToolCall, Role, ToolChoice, Usage};
 
 /// The Messages API requires `max_tokens`; this is used when nothing sets it.
@@ -47,10 +47,10 @@ impl WireFormat for AnthropicWire {
         self.path.clone()
     }
 
-    fn body(&self, model: &str, request: &ChatRequest) -> Result<Value, crate::LlmError> {
+    fn body(&self, model: &str, request: &ChatRequest, sampling: Sampling) -> Result<Value, crate::LlmError> {
         let mut body = Map::new();
         body.insert("model".into(), model.into());
-        body.insert("max_tokens".into(), json!(request.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS)));
+        body.insert("max_tokens".into(), json!(sampling.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS)));
         let mut system: Vec<String> =
             request.messages.iter().filter(|m| m.role == Role::System).map(|m| m.content.clone()).collect();
         let structured = structured(request);
@@ -90,7 +90,7 @@ impl WireFormat for AnthropicWire {
         if let Some(choice) = tool_choice {
             body.insert("tool_choice".into(), choice);
         }
-        if let Some(temperature) = request.temperature {
+        if let Some(temperature) = sampling.temperature {
             body.insert("temperature".into(), json!(temperature));
         }
         Ok(Value::Object(body))

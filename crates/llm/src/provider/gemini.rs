@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{arguments_object, assigned_call_id, count, is_error_result, malformed, tool_name_for};
-use crate::http::WireFormat;
+use crate::http::{Sampling, WireFormat};
 use crate::schema;
 use crate::{ChatRequest, ChatResponse, FinishReason, Message, ModelToolCall, Role, ToolChoice, Usage};
 
@@ -18,7 +18,12 @@ impl WireFormat for GeminiWire {
         format!("/models/{}:generateContent", model.trim_start_matches("models/"))
     }
 
-    fn body(&self, _model: &str, request: &ChatRequest) -> Result<Value, crate::LlmError> {
+    fn body(
+        &self,
+        _model: &str,
+        request: &ChatRequest,
+        sampling: Sampling,
+    ) -> Result<Value, crate::LlmError> {
         let mut body = Map::new();
         let system: Vec<Value> = request
             .messages
@@ -57,10 +62,10 @@ impl WireFormat for GeminiWire {
             body.insert("toolConfig".into(), json!({"functionCallingConfig": {"mode": mode}}));
         }
         let mut config = Map::new();
-        if let Some(temperature) = request.temperature {
+        if let Some(temperature) = sampling.temperature {
             config.insert("temperature".into(), json!(temperature));
         }
-        if let Some(max_tokens) = request.max_tokens {
+        if let Some(max_tokens) = sampling.max_tokens {
             config.insert("maxOutputTokens".into(), json!(max_tokens));
         }
         if let Some(response) = &request.response_schema {

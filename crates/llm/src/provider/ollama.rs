@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{arguments_object, assigned_call_id, count, malformed, tool_name_for};
-use crate::http::WireFormat;
+use crate::http::{Sampling, WireFormat};
 use crate::{ChatRequest, ChatResponse, FinishReason, Message, ModelToolCall, Role, ToolChoice, Usage};
 
 /// The `/api/chat` wire format (non-streaming).
@@ -17,7 +17,7 @@ impl WireFormat for OllamaWire {
         "/api/chat".to_owned()
     }
 
-    fn body(&self, model: &str, request: &ChatRequest) -> Result<Value, crate::LlmError> {
+    fn body(&self, model: &str, request: &ChatRequest, sampling: Sampling) -> Result<Value, crate::LlmError> {
         let mut body = Map::new();
         body.insert("model".into(), model.into());
         body.insert("stream".into(), false.into());
@@ -41,10 +41,10 @@ impl WireFormat for OllamaWire {
             body.insert("format".into(), schema.schema.clone());
         }
         let mut options = Map::new();
-        if let Some(temperature) = request.temperature {
+        if let Some(temperature) = sampling.temperature {
             options.insert("temperature".into(), json!(temperature));
         }
-        if let Some(max_tokens) = request.max_tokens {
+        if let Some(max_tokens) = sampling.max_tokens {
             options.insert("num_predict".into(), json!(max_tokens));
         }
         if !options.is_empty() {

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{assigned_call_id, count, identifier, malformed};
-use crate::http::WireFormat;
+use crate::http::{Sampling, WireFormat};
 use crate::schema::openai_strict;
 use crate::{ChatRequest, ChatResponse, FinishReason, Message, ModelToolCall, Role, ToolChoice, Usage};
 
@@ -23,7 +23,7 @@ impl WireFormat for OpenAiWire {
         "/chat/completions".to_owned()
     }
 
-    fn body(&self, model: &str, request: &ChatRequest) -> Result<Value, crate::LlmError> {
+    fn body(&self, model: &str, request: &ChatRequest, sampling: Sampling) -> Result<Value, crate::LlmError> {
         let mut body = Map::new();
         body.insert("model".into(), model.into());
         body.insert("messages".into(), request.messages.iter().map(message).collect());
@@ -57,10 +57,10 @@ impl WireFormat for OpenAiWire {
                 }}),
             );
         }
-        if let Some(temperature) = request.temperature {
+        if let Some(temperature) = sampling.temperature {
             body.insert("temperature".into(), json!(temperature));
         }
-        if let Some(max_tokens) = request.max_tokens {
+        if let Some(max_tokens) = sampling.max_tokens {
             body.insert(self.max_tokens_field.into(), json!(max_tokens));
         }
         Ok(Value::Object(body))

@@ -37,7 +37,7 @@ pub struct AgentSettings {
     /// Over `max_per_query`: reject the attempt (true) or drop the extra calls (false).
     pub strict: bool,
     /// Tools offered to the model (empty: no tools, plain answers).
-    pub tools: Vec<ToolDefinition>,
+    pub tools: std::sync::Arc<[ToolDefinition]>,
     /// Each tool's `inputSchema`, compiled once per run; arguments that
     /// violate it never reach the backend.
     pub validators: Arc<Validators>,

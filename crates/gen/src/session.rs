@@ -76,7 +76,7 @@ impl SampleContext {
                 max_agent_steps: tools_config.map_or(5, |t| t.max_agent_steps),
                 max_per_query: tools_config.map_or(3, |t| t.max_per_query),
                 strict: tools_config.is_none_or(|t| t.strict),
-                tools,
+                tools: tools.into(),
                 validators: Default::default(),
             },
             seed_files: tools_config.map(|t| t.scenario_seed.clone()).unwrap_or_default(),

@@ -119,7 +119,7 @@ pub fn render(request: &ChatRequest) -> ChatRequest {
     }
     ChatRequest {
         messages,
-        tools: Vec::new(),
+        tools: Default::default(),
         tool_choice: ToolChoice::Auto,
         response_schema: Some(ResponseSchema { name: STEP_SCHEMA_NAME.to_owned(), schema: step_schema() }),
         ..request.clone()
@@ -275,7 +275,8 @@ mod tests {
                 input_schema: json!({"type": "object"}),
                 output_schema: None,
                 annotations: None,
-            }],
+            }]
+            .into(),
             ..ChatRequest::default()
         }
     }

@@ -121,8 +121,9 @@ pub enum ToolChoice {
 pub struct ChatRequest {
     /// The conversation so far.
     pub messages: Vec<Message>,
-    /// Tools the model may call (MCP form; providers convert).
-    pub tools: Vec<ToolDefinition>,
+    /// Tools the model may call (MCP form; providers convert). Shared: a
+    /// run offers the same tools at every step.
+    pub tools: std::sync::Arc<[ToolDefinition]>,
     /// Tool choice.
     pub tool_choice: ToolChoice,
     /// Structured output schema, if any.

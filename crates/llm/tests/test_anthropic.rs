@@ -58,7 +58,7 @@ async fn tool_use_round_trip() {
         FakeServer::start(vec![Reply::json(message(call, "tool_use")), text_reply("It says hi.")]).await;
     let model = model_at(&server.base);
     let mut request = plain("What is in notes.txt?");
-    request.tools = vec![read_file_tool()];
+    request.tools = vec![read_file_tool()].into();
     request.tool_choice = ToolChoice::Required;
     let first = model.chat(&request).await.unwrap();
     assert_eq!(first.content, "Let me read it.");

@@ -47,7 +47,7 @@ async fn function_call_round_trip_with_clean_schemas() {
         FakeServer::start(vec![Reply::json(candidate(call, "STOP")), text_reply("It says hi.")]).await;
     let model = model_at(&server.base);
     let mut request = plain("What is in notes.txt?");
-    request.tools = vec![read_file_tool(), list_files_tool()];
+    request.tools = vec![read_file_tool(), list_files_tool()].into();
     request.tool_choice = ToolChoice::Auto;
     let first = model.chat(&request).await.unwrap();
     assert_eq!(first.finish_reason, FinishReason::ToolCalls);

@@ -67,7 +67,7 @@ async fn tool_call_round_trip() {
     let model = build_model_in(&spec("openai", "gpt-test", &server.base), &empty_env()).unwrap();
 
     let mut request = plain("What is in notes.txt?");
-    request.tools = vec![read_file_tool()];
+    request.tools = vec![read_file_tool()].into();
     request.tool_choice = ToolChoice::Required;
     let first = model.chat(&request).await.unwrap();
     assert_eq!(first.finish_reason, FinishReason::ToolCalls);

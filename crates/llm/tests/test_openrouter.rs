@@ -50,7 +50,7 @@ async fn tool_call_round_trip() {
     let server = FakeServer::start(vec![Reply::json(call), text_reply("It says hi.")]).await;
     let model = model_at(&server.base);
     let mut request = plain("What is in notes.txt?");
-    request.tools = vec![read_file_tool()];
+    request.tools = vec![read_file_tool()].into();
     let first = model.chat(&request).await.unwrap();
     assert_eq!(first.finish_reason, FinishReason::ToolCalls);
     assert_eq!(first.tool_calls[0].id, "call_1");

@@ -76,7 +76,7 @@ async fn run(
     for _ in 0..20 {
         let request = ChatRequest {
             messages: messages.clone(),
-            tools: tools.clone(),
+            tools: tools.clone().into(),
             purpose: Purpose::AgentStep,
             ..ChatRequest::default()
         };
@@ -176,7 +176,7 @@ async fn canned_history_with_errors_is_handled_step_by_step() {
     let mut messages = vec![Message::user("Summarise my files into report.txt")];
     let request = |messages: &Vec<Message>| ChatRequest {
         messages: messages.clone(),
-        tools: file_tools(),
+        tools: file_tools().into(),
         purpose: Purpose::AgentStep,
         ..ChatRequest::default()
     };
@@ -221,7 +221,7 @@ async fn only_offered_tools_are_called_and_tool_choice_none_answers() {
 
     let request = ChatRequest {
         messages: vec![Message::user(TASK)],
-        tools: file_tools(),
+        tools: file_tools().into(),
         tool_choice: ToolChoice::None,
         purpose: Purpose::AgentStep,
         ..ChatRequest::default()
@@ -236,7 +236,7 @@ async fn only_offered_tools_are_called_and_tool_choice_none_answers() {
         "inputSchema": {"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "integer"}}, "required": ["city"]}
     }))
     .unwrap();
-    let request = ChatRequest { tools: vec![weather], tool_choice: ToolChoice::Auto, ..request };
+    let request = ChatRequest { tools: vec![weather].into(), tool_choice: ToolChoice::Auto, ..request };
     let response = scripted(1).chat(&request).await.unwrap();
     assert_eq!(response.tool_calls[0].name, "get_weather");
     assert_eq!(
@@ -358,7 +358,7 @@ async fn run_from(model: &dyn ChatModel, mut messages: Vec<Message>, sandbox: &m
     for _ in 0..20 {
         let request = ChatRequest {
             messages: messages.clone(),
-            tools: file_tools(),
+            tools: file_tools().into(),
             purpose: Purpose::AgentStep,
             ..ChatRequest::default()
         };

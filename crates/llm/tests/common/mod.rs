@@ -198,7 +198,7 @@ pub fn after_tool_call(id: &str, result: &str) -> ChatRequest {
             },
             Message::tool(id, "read_file", result),
         ],
-        tools: vec![read_file_tool()],
+        tools: vec![read_file_tool()].into(),
         purpose: Purpose::AgentStep,
         ..ChatRequest::default()
     }

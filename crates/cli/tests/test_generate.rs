@@ -165,3 +165,39 @@ fn a_bad_config_exits_2() {
     let output = weft().arg("generate").arg(&config).arg("--no-tui").output().expect("weft runs");
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// `weft generate` of `examples/quickstart.yaml` (offline) with `batch_size`,
+/// under the shell's `ulimit` commands.
+fn generate_under_limits(dir: &Path, limits: &str, batch_size: u32) -> Output {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart.yaml");
+    let script = format!(
+        "{limits} && exec \"$0\" generate \"$1\" --no-tui --num-samples 2 --batch-size {batch_size} -o \"$2\""
+    );
+    Command::new("sh")
+        .args(["-c", &script, env!("CARGO_BIN_EXE_weft")])
+        .arg(&example)
+        .arg(dir.join("data.jsonl"))
+        .current_dir(dir)
+        .output()
+        .expect("sh runs")
+}
+
+#[test]
+fn the_open_file_limit_is_raised_and_a_too_low_one_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A soft limit below what 100 in flight need, a hard one above: raised, nothing said.
+    let raised = generate_under_limits(dir.path(), "ulimit -Sn 64 && ulimit -Hn 1024", 100);
+    let stderr = String::from_utf8_lossy(&raised.stderr);
+    assert!(raised.status.success(), "{stderr}");
+    assert!(!stderr.contains("open files"), "{stderr}");
+    // A hard limit below it: the run goes on, and says what to change.
+    let low = generate_under_limits(dir.path(), "ulimit -Sn 128 && ulimit -Hn 128", 200);
+    let stderr = String::from_utf8_lossy(&low.stderr);
+    assert!(low.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("output.batch_size 200 needs about 464 open files")
+            && stderr.contains("may open 128")
+            && stderr.contains("ulimit -Hn"),
+        "{stderr}"
+    );
+}

@@ -69,6 +69,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let Some(config) = load_config(&args.config, &args.overrides)? else {
         return Ok(ExitCode::from(2));
     };
+    raise_open_files(config.output.batch_size);
     let shard = match &args.shard {
         Some(spec) => match Shard::parse(spec, std::env::var(JOB_INDEX_VAR).ok().as_deref()) {
             Ok(shard) => Some(shard),
@@ -415,4 +416,46 @@ fn report(summary: &GenerateSummary, usage: &UsageCounter) -> ExitCode {
         }
     }
     ExitCode::from(1)
+}
+
+/// Raises this process's open-file soft limit to its hard limit, as servers
+/// do: every sample in flight holds a connection to the LLM, and one to the
+/// tool service when it runs over HTTP. When even the hard limit is below
+/// what `batch_size` needs, says so before anything starts.
+fn raise_open_files(batch_size: u32) {
+    let needed = u64::from(batch_size) * 2 + 64;
+    match open_files_limit() {
+        Some(allowed) if allowed < needed => eprintln!(
+            "warning: output.batch_size {batch_size} needs about {needed} open files (a connection to the LLM \
+             and one to the tool service per sample in flight), but this process may open {allowed}: raise \
+             the hard limit (`ulimit -Hn`, LimitNOFILE= under systemd, --ulimit nofile= in docker) or lower \
+             batch_size"
+        ),
+        _ => {}
+    }
+}
+
+/// The open-file limit after raising the soft limit to the hard one.
+#[cfg(unix)]
+fn open_files_limit() -> Option<u64> {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes only the struct it is given, which we own.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return None;
+    }
+    if limit.rlim_cur < limit.rlim_max {
+        let raised = libc::rlimit { rlim_cur: limit.rlim_max, rlim_max: limit.rlim_max };
+        // SAFETY: setrlimit reads only the struct it is given.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            limit = raised;
+        }
+    }
+    // `rlim_t` is u64 here and narrower on some platforms.
+    #[allow(clippy::unnecessary_cast)]
+    Some(limit.rlim_cur as u64)
+}
+
+#[cfg(not(unix))]
+fn open_files_limit() -> Option<u64> {
+    None
 }

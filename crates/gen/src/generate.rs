@@ -200,17 +200,10 @@ pub async fn generate(
         shape: SampleShape::from_config(config, options.record_latency),
         grace: options.grace,
     };
-    let total = config.output.num_samples.resolve(paths.len() as u64);
-    let ours = |index: u64| index < total && options.shard.is_none_or(|shard| shard.contains(index));
-    let target = options.shard.map_or(total, |shard| shard.size_of(total));
     let path = options.output.clone().unwrap_or_else(|| PathBuf::from(&config.output.save_as));
-    let (mut dataset, done) =
-        if options.resume { Dataset::resume(&path)? } else { (Dataset::create(&path)?, BTreeSet::new()) };
-    let resumed = done.iter().filter(|index| ours(**index)).count() as u64;
-    (options.progress)(Event::Planned { total: target, done: resumed });
-    let mut jobs = plan(paths, total, &done);
-    jobs.retain(|job| ours(job.index));
-    let failures_path = dataset.failures_path().to_owned();
+    let failures_path = crate::writer::failures_path(&path);
+    let Opened { ours, target, resumed, mut dataset, jobs } =
+        open_run(config, paths, &options, &path, &failures_path)?;
     let report = run(Arc::new(ctx), Arc::new(settings), jobs, &mut dataset, stop).await?;
     let in_file = if report.stopped { resumed + report.written } else { dataset.finish(ours)? };
     // A stopped run is finished by `--resume`, which writes the formats then.
@@ -229,21 +222,11 @@ async fn generate_records(
     options: GenerateOptions,
     stop: watch::Receiver<bool>,
 ) -> Result<GenerateSummary, GenerateError> {
-    let total = config.output.num_samples.resolve(paths.len() as u64);
-    let ours = |index: u64| index < total && options.shard.is_none_or(|shard| shard.contains(index));
-    let target = options.shard.map_or(total, |shard| shard.size_of(total));
     let path = options.output.clone().unwrap_or_else(|| PathBuf::from(&config.output.save_as));
     let canonical = envelope_path(&path);
     let failures_path = crate::writer::failures_path(&path);
-    let (mut dataset, done) = if options.resume {
-        Dataset::resume_at(&canonical, &failures_path)?
-    } else {
-        (Dataset::create_at(&canonical, &failures_path)?, BTreeSet::new())
-    };
-    let resumed = done.iter().filter(|index| ours(**index)).count() as u64;
-    (options.progress)(Event::Planned { total: target, done: resumed });
-    let mut jobs = plan(paths, total, &done);
-    jobs.retain(|job| ours(job.index));
+    let Opened { ours, target, resumed, mut dataset, jobs } =
+        open_run(config, paths, &options, &canonical, &failures_path)?;
     let ctx = Arc::new(ctx);
     let progress = options.progress.clone();
     let make = move |job: crate::session::SampleJob| {
@@ -259,6 +242,45 @@ async fn generate_records(
     }
     let formats = Vec::new();
     Ok(GenerateSummary { target, in_file, resumed, report, path, failures_path, formats })
+}
+
+/// A run opened on its canonical file.
+struct Opened {
+    /// Whether a sample index is this run's (below the total, in the shard).
+    ours: Box<dyn Fn(u64) -> bool + Send + Sync>,
+    /// Samples the run must end with.
+    target: u64,
+    /// This run's samples already in the file.
+    resumed: u64,
+    /// The file, open for appending.
+    dataset: Dataset,
+    /// The samples left to make.
+    jobs: Vec<crate::session::SampleJob>,
+}
+
+/// Opens (or resumes) the canonical file at `canonical`, with failures at
+/// `failures`, and plans what is left of the run; says so to the progress sink.
+fn open_run(
+    config: &Config,
+    paths: &[TopicPath],
+    options: &GenerateOptions,
+    canonical: &Path,
+    failures: &Path,
+) -> Result<Opened, GenerateError> {
+    let total = config.output.num_samples.resolve(paths.len() as u64);
+    let shard = options.shard;
+    let ours = move |index: u64| index < total && shard.is_none_or(|shard| shard.contains(index));
+    let target = shard.map_or(total, |shard| shard.size_of(total));
+    let (dataset, done) = if options.resume {
+        Dataset::resume_at(canonical, failures)?
+    } else {
+        (Dataset::create_at(canonical, failures)?, BTreeSet::new())
+    };
+    let resumed = done.iter().filter(|index| ours(**index)).count() as u64;
+    (options.progress)(Event::Planned { total: target, done: resumed });
+    let mut jobs = plan(paths, total, &done);
+    jobs.retain(|job| ours(job.index));
+    Ok(Opened { ours: Box::new(ours), target, resumed, dataset, jobs })
 }
 
 /// Renders the finished dataset at `path` into each format: the canonical

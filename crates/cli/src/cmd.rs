@@ -15,3 +15,4 @@ pub mod tools;
 pub mod topics;
 pub mod upload;
 pub mod validate;
+pub mod verify;

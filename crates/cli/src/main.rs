@@ -44,6 +44,8 @@ enum Command {
     Format(cmd::format::Args),
     /// Figures about a dataset: counts, distributions, tools, errors, recovery, duplicates, topics; `--html` writes a report.
     Inspect(cmd::inspect::Args),
+    /// Replay every sample's tool calls in a fresh sandbox and check each recorded result is what executing the call gives.
+    Verify(cmd::verify::Args),
     /// Publish a dataset (Hugging Face Hub).
     #[command(subcommand)]
     Upload(cmd::upload::Command),
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
             Command::Merge(args) => cmd::merge::run(args),
             Command::Format(args) => cmd::format::run(args),
             Command::Inspect(args) => cmd::inspect::run(args),
+            Command::Verify(args) => cmd::verify::run(args).await,
             Command::Upload(command) => cmd::upload::run(command).await,
             Command::New(command) => cmd::new::run(command).map(|()| ExitCode::SUCCESS),
             Command::Build(args) => cmd::build::run(args).map(|()| ExitCode::SUCCESS),

@@ -19,3 +19,4 @@ mod test_spin;
 mod test_tool_service_faults;
 mod test_upload;
 mod test_validate_topics;
+mod test_verify;

@@ -184,6 +184,32 @@ pub struct SampleMetadata {
     /// `single_turn`, so such samples carry no `agent_context`.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent_mode: Option<String>,
+    /// What replaying the sample's calls needs (`weft verify`): absent on
+    /// samples without tools and on samples made before weft recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplayInfo>,
+}
+
+/// `metadata.replay`: the state the sample's session started from and what
+/// ran its calls, so that a replay can start from the same state on the same
+/// components and tell a changed scenario or component from a forged result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplayInfo {
+    /// The scenario the session was seeded with (`default` for a config's
+    /// `scenario_seed`).
+    pub scenario: String,
+    /// SHA-256 (hex) of the scenario's files: the compact JSON object of
+    /// path → content, paths sorted.
+    pub scenario_sha256: String,
+    /// Each component that serves an offered tool → its version
+    /// (`sha256:` + 16 hex digits of its wasm, or `builtin`). Empty when the
+    /// tool service is remote and does not say.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub components: std::collections::BTreeMap<String, String>,
+    /// Offered tools whose calls reach a live service: a replay cannot
+    /// reproduce their results.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub live_tools: Vec<String>,
 }
 
 fn is_zero(n: &u32) -> bool {

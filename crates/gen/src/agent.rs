@@ -253,50 +253,72 @@ impl AgentRun<'_> {
         &self,
         call: &ModelToolCall,
     ) -> Result<(ToolOutcome, Duration, String), weft_protocol::BackendError> {
-        let Some(definition) = self.settings.tools.iter().find(|tool| tool.name == call.name) else {
-            let outcome = ToolOutcome::error(ErrorType::UnknownTool, format!("Unknown tool: {}", call.name));
-            return Ok((outcome, Duration::ZERO, String::new()));
-        };
-        let text = call.arguments.trim();
-        let arguments = if text.is_empty() {
-            Ok(serde_json::Value::Object(Default::default()))
-        } else {
-            serde_json::from_str::<serde_json::Value>(text)
-        };
-        let arguments = match arguments {
-            Ok(value @ serde_json::Value::Object(_)) => value,
-            Ok(_) => {
-                let outcome = ToolOutcome::error(
-                    ErrorType::InvalidArguments,
-                    "Invalid arguments: expected a JSON object",
-                );
-                return Ok((outcome, Duration::ZERO, String::new()));
-            }
-            Err(err) => {
-                let outcome =
-                    ToolOutcome::error(ErrorType::InvalidArguments, format!("Invalid JSON arguments: {err}"));
-                return Ok((outcome, Duration::ZERO, String::new()));
-            }
-        };
-        let preview = argument_preview(&arguments);
-        match self.settings.validators.validate(definition, &arguments) {
-            Ok(()) => {}
-            Err(err @ ArgumentError::Invalid(_)) => {
-                // The same error the tool would give, without running it:
-                // a real error path, recorded like any other outcome.
-                return Ok((
-                    ToolOutcome::error(ErrorType::InvalidArguments, err.to_string()),
-                    Duration::ZERO,
-                    preview,
-                ));
-            }
-            // A schema the validator cannot compile is the tool's problem,
-            // not the call's: the backend judges the arguments.
-            Err(err) => tracing::debug!("arguments of {} not checked: {err}", call.name),
-        }
-        let started = Instant::now();
-        let outcome =
-            self.backend.execute(self.session, &ToolCall::new(call.name.clone(), arguments)).await?;
-        Ok((outcome, started.elapsed(), preview))
+        execute_call(
+            &self.settings.tools,
+            &self.settings.validators,
+            self.backend,
+            self.session,
+            &call.name,
+            &call.arguments,
+        )
+        .await
     }
+}
+
+/// Executes one call as the model wrote it, the one way generation and
+/// replay (`weft verify`) both do: a tool not offered is `UnknownTool`,
+/// argument text that is not a JSON object or breaks the tool's schema is
+/// `InvalidArguments` without running anything, and anything else runs on
+/// `backend` in `session`. Returns the outcome, how long the backend took,
+/// and a short preview of the arguments for progress lines.
+pub async fn execute_call(
+    tools: &[ToolDefinition],
+    validators: &Validators,
+    backend: &dyn ToolBackend,
+    session: &SessionId,
+    name: &str,
+    arguments: &str,
+) -> Result<(ToolOutcome, Duration, String), weft_protocol::BackendError> {
+    let Some(definition) = tools.iter().find(|tool| tool.name == name) else {
+        let outcome = ToolOutcome::error(ErrorType::UnknownTool, format!("Unknown tool: {name}"));
+        return Ok((outcome, Duration::ZERO, String::new()));
+    };
+    let text = arguments.trim();
+    let arguments = if text.is_empty() {
+        Ok(serde_json::Value::Object(Default::default()))
+    } else {
+        serde_json::from_str::<serde_json::Value>(text)
+    };
+    let arguments = match arguments {
+        Ok(value @ serde_json::Value::Object(_)) => value,
+        Ok(_) => {
+            let outcome =
+                ToolOutcome::error(ErrorType::InvalidArguments, "Invalid arguments: expected a JSON object");
+            return Ok((outcome, Duration::ZERO, String::new()));
+        }
+        Err(err) => {
+            let outcome =
+                ToolOutcome::error(ErrorType::InvalidArguments, format!("Invalid JSON arguments: {err}"));
+            return Ok((outcome, Duration::ZERO, String::new()));
+        }
+    };
+    let preview = argument_preview(&arguments);
+    match validators.validate(definition, &arguments) {
+        Ok(()) => {}
+        Err(err @ ArgumentError::Invalid(_)) => {
+            // The same error the tool would give, without running it:
+            // a real error path, recorded like any other outcome.
+            return Ok((
+                ToolOutcome::error(ErrorType::InvalidArguments, err.to_string()),
+                Duration::ZERO,
+                preview,
+            ));
+        }
+        // A schema the validator cannot compile is the tool's problem,
+        // not the call's: the backend judges the arguments.
+        Err(err) => tracing::debug!("arguments of {name} not checked: {err}"),
+    }
+    let started = Instant::now();
+    let outcome = backend.execute(session, &ToolCall::new(name.to_owned(), arguments)).await?;
+    Ok((outcome, started.elapsed(), preview))
 }

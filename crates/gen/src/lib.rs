@@ -23,4 +23,5 @@ pub mod shard;
 pub mod topics;
 /// The checks a sample must pass (the `weft-dataset` crate's).
 pub use weft_dataset::validate;
+pub mod verify;
 pub mod writer;

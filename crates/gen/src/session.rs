@@ -36,6 +36,8 @@ pub struct SampleContext {
     pub seed: u64,
     /// Where events go.
     pub progress: ProgressSink,
+    /// What samples record for replay (`metadata.replay`).
+    pub replay: Option<weft_dataset::sample::ReplayInfo>,
 }
 
 impl SampleContext {
@@ -68,6 +70,8 @@ impl SampleContext {
                 (conversation.min_turns.max(1), conversation.max_turns.max(conversation.min_turns).max(1))
             }
         };
+        let seed_files = tools_config.map(|t| t.scenario_seed.clone()).unwrap_or_default();
+        let replay = Some(crate::verify::replay_info(backend.as_ref(), &tools, "default", &seed_files));
         Self {
             model,
             backend,
@@ -79,11 +83,12 @@ impl SampleContext {
                 tools: tools.into(),
                 validators: Default::default(),
             },
-            seed_files: tools_config.map(|t| t.scenario_seed.clone()).unwrap_or_default(),
+            seed_files,
             instructions: generation.instructions.trim().to_owned(),
             turns,
             seed: config.seed,
             progress,
+            replay,
         }
     }
 }

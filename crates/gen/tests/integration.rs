@@ -15,4 +15,5 @@ mod test_multi_turn;
 mod test_no_wasm;
 mod test_sample_shape;
 mod test_topics;
+mod test_verify;
 mod test_writer;

@@ -85,6 +85,9 @@ impl ToolBackend for Faulty {
     async fn close_session(&self, session: &SessionId) {
         self.inner.close_session(session).await
     }
+    fn origin(&self, tool: &str) -> Option<weft_protocol::ToolOrigin> {
+        self.inner.origin(tool)
+    }
 }
 
 fn quick_outages(retries: u32) -> OutagePolicy {

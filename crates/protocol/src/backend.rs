@@ -43,6 +43,21 @@ pub struct ScenarioSeed {
     pub files: BTreeMap<String, String>,
 }
 
+/// Where a tool runs, as far as replaying its calls is concerned
+/// (`weft verify`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolOrigin {
+    /// The component that serves it.
+    pub component: String,
+    /// The component's version: `sha256:` and the first 16 hex digits of
+    /// its wasm, or `builtin` for a tier the host implements.
+    pub version: String,
+    /// Whether its calls reach a service outside the sandbox (a component
+    /// granted outbound hosts): re-running such a call need not reproduce
+    /// its result, so a replay cannot prove it.
+    pub live: bool,
+}
+
 /// A backend could not do what was asked at all (as opposed to a tool call
 /// that failed, which is a [`ToolOutcome`]).
 #[derive(Debug, thiserror::Error)]
@@ -111,4 +126,10 @@ pub trait ToolBackend: Send + Sync {
 
     /// Drops everything the session stored. Idempotent.
     async fn close_session(&self, session: &SessionId);
+
+    /// Where `tool` runs, when the backend knows (an in-process sandbox
+    /// does; a remote tool service answers only calls).
+    fn origin(&self, _tool: &str) -> Option<ToolOrigin> {
+        None
+    }
 }

@@ -18,7 +18,7 @@ mod error_type;
 mod outcome;
 mod tool;
 
-pub use backend::{BackendError, STORE_INSTANCE_HEADER, ScenarioSeed, SessionId, ToolBackend};
+pub use backend::{BackendError, STORE_INSTANCE_HEADER, ScenarioSeed, SessionId, ToolBackend, ToolOrigin};
 pub use error_type::ErrorType;
 pub use outcome::{STORE_UNAVAILABLE, ToolOutcome};
 pub use tool::{ToolAnnotations, ToolCall, ToolDefinition};

@@ -5,9 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use async_trait::async_trait;
+use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 use weft_protocol::{
-    BackendError, ErrorType, ScenarioSeed, SessionId, ToolBackend, ToolCall, ToolDefinition, ToolOutcome,
+    BackendError, ErrorType, ScenarioSeed, SessionId, ToolBackend, ToolCall, ToolDefinition, ToolOrigin,
+    ToolOutcome,
 };
 
 use crate::component::LoadedComponent;
@@ -26,6 +28,10 @@ pub struct ComponentInfo {
     pub name: String,
     /// Its tools.
     pub tools: Vec<ToolDefinition>,
+    /// `sha256:` and the first 16 hex digits of its wasm.
+    pub version: String,
+    /// Whether it was granted outbound hosts.
+    pub live: bool,
 }
 
 /// Built-in components the host implements natively (see
@@ -69,6 +75,8 @@ impl Loaded {
 
 struct Inner {
     components: BTreeMap<String, Loaded>,
+    /// Component name → (version, whether it was granted outbound hosts).
+    versions: HashMap<String, (String, bool)>,
     /// The manifest's HTTP routes (a spin.toml's triggers).
     http_routes: Vec<HttpRoute>,
     /// Tool name → component name, first component wins on a clash.
@@ -112,6 +120,7 @@ impl Sandbox {
         let mut components = BTreeMap::new();
         let mut routes = HashMap::new();
         let mut natives = Vec::new();
+        let mut versions = HashMap::new();
         let redactor = Redactor::new(manifest.secret_values(&env));
         for (name, spec) in enabled {
             // A load error may quote an expanded value (a bad host pattern).
@@ -131,6 +140,7 @@ impl Sandbox {
             let hosts = manifest.resolve_allowed_hosts(name, &env).map_err(failed)?;
             let http = OutboundHttp::new(name, &hosts, spec.http).map_err(failed)?;
             let bytes = load_source(&manifest, &spec.source).map_err(failed)?;
+            versions.insert(name.clone(), (version_of(&bytes), !hosts.is_empty()));
             let core_module = spin::is_core_module(&bytes);
             let kind = if core_module { Kind::SpinHttp } else { spin::kind_of(&bytes).map_err(failed)? };
             let loaded = match kind {
@@ -198,6 +208,7 @@ impl Sandbox {
             inner: Arc::new(Inner {
                 instance,
                 components,
+                versions,
                 http_routes: manifest.routes.clone(),
                 routes,
                 stores,
@@ -214,8 +225,19 @@ impl Sandbox {
         self.inner
             .components
             .iter()
-            .map(|(name, component)| ComponentInfo { name: name.clone(), tools: component.tools().to_vec() })
+            .map(|(name, component)| {
+                let (version, live) = self.inner.versions.get(name).cloned().unwrap_or_default();
+                ComponentInfo { name: name.clone(), tools: component.tools().to_vec(), version, live }
+            })
             .collect()
+    }
+
+    /// Where `tool` runs: its component, that component's version and
+    /// whether it may reach outside the sandbox.
+    pub fn origin(&self, tool: &str) -> Option<ToolOrigin> {
+        let component = self.component_of(tool)?;
+        let (version, live) = self.inner.versions.get(component).cloned().unwrap_or_default();
+        Some(ToolOrigin { component: component.to_owned(), version, live })
     }
 
     /// The components the host implements natively, for the crate that
@@ -555,6 +577,13 @@ fn load_source(manifest: &Manifest, source: &str) -> Result<Vec<u8>, String> {
     std::fs::read(&path).map_err(|err| format!("cannot read {}: {err}", path.display()))
 }
 
+/// A component's version: `sha256:` and the first 16 hex digits of its bytes.
+fn version_of(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
 fn new_session_id() -> SessionId {
     SessionId::new(format!("{:032x}", rand::random::<u128>()))
 }
@@ -597,5 +626,9 @@ impl ToolBackend for Sandbox {
 
     async fn close_session(&self, session: &SessionId) {
         self.delete_session(session.as_str()).await;
+    }
+
+    fn origin(&self, tool: &str) -> Option<ToolOrigin> {
+        Sandbox::origin(self, tool)
     }
 }

@@ -191,9 +191,17 @@ async fn component_health(
     Ok(json_response(StatusCode::OK, &serde_json::json!({"status": "healthy", "components": [component]})))
 }
 
+/// The components' names (Spin's shape) and, beside them, each one's
+/// version and whether it reaches a live service: what a sample made
+/// through this service records for replay (`weft verify`).
 async fn components(State(state): State<AppState>) -> Response {
-    let names: Vec<String> = state.sandbox.components().into_iter().map(|c| c.name).collect();
-    json_response(StatusCode::OK, &serde_json::json!({"components": names}))
+    let components = state.sandbox.components();
+    let names: Vec<&str> = components.iter().map(|c| c.name.as_str()).collect();
+    let versions: serde_json::Map<String, serde_json::Value> = components
+        .iter()
+        .map(|c| (c.name.clone(), serde_json::json!({"version": c.version, "live": c.live})))
+        .collect();
+    json_response(StatusCode::OK, &serde_json::json!({"components": names, "versions": versions}))
 }
 
 async fn component_components(

@@ -126,7 +126,11 @@ async fn load_list_and_execute_in_both_shapes() {
 async fn mock_is_a_component_like_the_others() {
     let api = Api::start().await;
     api.post("/mock/load-schema", TOOLS).await;
-    assert_eq!(api.get("/components").await.1, json!({"components": ["vfs", "mock"]}));
+    let components = api.get("/components").await.1;
+    assert_eq!(components["components"], json!(["vfs", "mock"]));
+    assert_eq!(components["versions"]["mock"], json!({"version": "builtin", "live": false}));
+    let vfs = components["versions"]["vfs"]["version"].as_str().expect("the VFS has a version");
+    assert!(vfs.starts_with("sha256:") && vfs.len() == 23, "{vfs}");
     assert_eq!(api.get("/health").await.1["components"], json!(["vfs", "mock"]));
     assert_eq!(api.get("/mock/health").await, (200, json!({"status": "healthy", "components": ["mock"]})));
     assert_eq!(api.get("/mock/components").await.1, json!({"components": ["mock"]}));

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use weft_protocol::{
     BackendError, ErrorType, STORE_INSTANCE_HEADER, ScenarioSeed, SessionId, ToolBackend, ToolCall,
-    ToolDefinition, ToolOutcome,
+    ToolDefinition, ToolOrigin, ToolOutcome,
 };
 
 /// How to talk to an endpoint.
@@ -58,6 +58,9 @@ pub struct HttpBackend {
     /// Session → the store instance its first answer came from (`None` for
     /// a service that does not say, such as DeepFabric's own).
     instances: Arc<Mutex<HashMap<String, Option<String>>>>,
+    /// Component → (version, live), as `GET /components` reported them
+    /// when the tools were listed (empty for a service that does not say).
+    versions: Arc<Mutex<HashMap<String, (String, bool)>>>,
 }
 
 impl HttpBackend {
@@ -73,7 +76,7 @@ impl HttpBackend {
             .map_err(|err| BackendError::Other(format!("cannot build an HTTP client: {err}")))?;
         let endpoint = options.endpoint.trim_end_matches('/').to_owned();
         let shown = without_credentials(&endpoint);
-        Ok(Self { client, endpoint, shown, options, instances: Arc::default() })
+        Ok(Self { client, endpoint, shown, options, instances: Arc::default(), versions: Arc::default() })
     }
 
     fn component_for(&self, tool: &str) -> &str {
@@ -85,6 +88,24 @@ impl HttpBackend {
         // a URL may carry (`http://user:secret@host`).
         let reason = reason.to_string().replace(&self.endpoint, &self.shown);
         BackendError::Unavailable { endpoint: self.shown.clone(), reason }
+    }
+
+    /// Reads the components' versions from `GET /components` (`weft
+    /// serve` reports them; a service that does not leaves them unknown).
+    async fn learn_versions(&self) {
+        let Ok((status, body)) = self.get_json("/components").await else { return };
+        let Some(reported) = body.get("versions").and_then(Value::as_object).filter(|_| status.is_success())
+        else {
+            return;
+        };
+        let learned: HashMap<String, (String, bool)> = reported
+            .iter()
+            .filter_map(|(name, entry)| {
+                let version = entry.get("version")?.as_str()?.to_owned();
+                Some((name.clone(), (version, entry.get("live").and_then(Value::as_bool).unwrap_or(false))))
+            })
+            .collect();
+        *self.versions.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = learned;
     }
 
     async fn get_json(&self, path: &str) -> Result<(StatusCode, Value), BackendError> {
@@ -289,6 +310,7 @@ impl ToolBackend for HttpBackend {
                 }
             }
         }
+        self.learn_versions().await;
         Ok(tools)
     }
 
@@ -311,6 +333,13 @@ impl ToolBackend for HttpBackend {
 
     async fn execute(&self, session: &SessionId, call: &ToolCall) -> Result<ToolOutcome, BackendError> {
         self.execute_on(self.component_for(&call.name), session.as_str(), &call.name, &call.arguments).await
+    }
+
+    fn origin(&self, tool: &str) -> Option<ToolOrigin> {
+        let component = self.component_for(tool);
+        let versions = self.versions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (version, live) = versions.get(component)?.clone();
+        Some(ToolOrigin { component: component.to_owned(), version, live })
     }
 
     async fn close_session(&self, session: &SessionId) {

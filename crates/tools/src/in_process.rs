@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 use serde_json::Value;
 use weft_protocol::{
-    BackendError, ErrorType, ScenarioSeed, SessionId, ToolBackend, ToolCall, ToolDefinition, ToolOutcome,
+    BackendError, ErrorType, ScenarioSeed, SessionId, ToolBackend, ToolCall, ToolDefinition, ToolOrigin,
+    ToolOutcome,
 };
 use weft_sandbox::{ComponentInfo, Manifest, Sandbox, SandboxError};
 
@@ -88,7 +89,12 @@ impl InProcess {
     pub fn components(&self) -> Vec<ComponentInfo> {
         let mut components = self.sandbox.components();
         if let Some((name, tier)) = &self.mock {
-            components.push(ComponentInfo { name: name.clone(), tools: tier.tool_definitions() });
+            components.push(ComponentInfo {
+                name: name.clone(),
+                tools: tier.tool_definitions(),
+                version: "builtin".to_owned(),
+                live: false,
+            });
         }
         components
     }
@@ -207,5 +213,19 @@ impl ToolBackend for InProcess {
 
     async fn close_session(&self, session: &SessionId) {
         self.delete_session(session.as_str()).await;
+    }
+
+    /// The mock tier answers from its definitions alone: the same call
+    /// gets the same answer.
+    fn origin(&self, tool: &str) -> Option<ToolOrigin> {
+        if let Some(origin) = self.sandbox.origin(tool) {
+            return Some(origin);
+        }
+        let (name, mock) = self.mock.as_ref()?;
+        mock.has_tool(tool).then(|| ToolOrigin {
+            component: name.clone(),
+            version: "builtin".to_owned(),
+            live: false,
+        })
     }
 }

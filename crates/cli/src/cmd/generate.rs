@@ -160,7 +160,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// config brings itself (inline `custom` definitions, `mcp_servers` imports,
 /// and in-process the `tools_endpoint` listing) loaded into its mock tier.
 /// Also returns the names of the brought tools, to offer them.
-async fn open_backend(
+pub(crate) async fn open_backend(
     config: &Config,
     config_dir: &Path,
 ) -> Result<(Arc<dyn ToolBackend>, Vec<String>), String> {

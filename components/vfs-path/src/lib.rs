@@ -5,7 +5,9 @@
 //! may climb back towards the root but never above it, `~` (a home
 //! directory on a real machine) is outside the session, and a path inside a
 //! protected directory (`etc`, `proc`, ... or the manifest's list) is
-//! refused whether it was written `/etc/x` or `etc/x`.
+//! refused whether it was written `/etc/x` or `etc/x` — unless the
+//! session's scenario brought that directory: a project with its own `lib/`
+//! or `etc/` keeps it (see [`protected_dir`]).
 //!
 //! This crate is the pure part, so that the fuzz targets in `fuzz/` can
 //! hold it to those rules on the host.
@@ -63,14 +65,25 @@ pub fn lies_under(path: &str, dir: &str) -> bool {
 /// those of `list` (comma-separated, the manifest's `protected_paths`) when
 /// given, [`DEFAULT_PROTECTED`] otherwise.
 pub fn is_protected(path: &str, list: Option<&str>) -> bool {
-    let under = |dir: &str| lies_under(path, dir);
+    protected_dir(path, list).is_some()
+}
+
+/// The protected directory the normalised `path` is, or lies under: an
+/// entry of `list` when given, of [`DEFAULT_PROTECTED`] otherwise.
+///
+/// The component refuses such a path unless the session's scenario seeded
+/// files in that directory: a directory a scenario brings is the project's
+/// own (a repository's `lib/`), one it does not is the machine's (`/etc`).
+/// A model's own writes never make a directory the project's.
+pub fn protected_dir<'a>(path: &str, list: Option<&'a str>) -> Option<&'a str> {
+    let under = |dir: &&str| lies_under(path, dir);
     match list {
         Some(list) => list
             .split(',')
             .map(|entry| entry.trim().trim_matches('/'))
             .filter(|entry| !entry.is_empty())
-            .any(under),
-        None => DEFAULT_PROTECTED.iter().any(|dir| under(dir)),
+            .find(under),
+        None => DEFAULT_PROTECTED.iter().copied().find(under),
     }
 }
 
@@ -103,5 +116,9 @@ mod tests {
         assert!(!is_protected("etcetera/x", None));
         assert!(is_protected("secrets/k", Some(" /secrets/ , ")));
         assert!(!is_protected("etc/passwd", Some("secrets")));
+        assert_eq!(protected_dir("lib/core.rs", None), Some("lib"));
+        assert_eq!(protected_dir("var/log/x", None), Some("var"));
+        assert_eq!(protected_dir("src/lib/x", None), None);
+        assert_eq!(protected_dir("a/b/c", Some("x, a/b")), Some("a/b"));
     }
 }

@@ -152,7 +152,7 @@ fn not_found(given: &str) -> Failure {
     Failure::new(ErrorType::FileNotFound, format!("File not found: {given}"))
 }
 
-fn storage(err: StoreError) -> Failure {
+pub(crate) fn storage(err: StoreError) -> Failure {
     match err {
         StoreError::AccessDenied => {
             Failure::new(ErrorType::NotAllowed, "This component has no key-value store granted")

@@ -11,6 +11,7 @@ pub mod merge;
 pub mod new;
 pub mod sandbox;
 pub mod serve;
+pub mod split;
 pub mod tools;
 pub mod topics;
 pub mod upload;

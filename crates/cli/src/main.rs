@@ -44,6 +44,8 @@ enum Command {
     Format(cmd::format::Args),
     /// Figures about a dataset: counts, distributions, tools, errors, recovery, duplicates, topics; `--html` writes a report.
     Inspect(cmd::inspect::Args),
+    /// Split a dataset into train and eval halves by topic path (no topic in both), the same way for the same seed.
+    Split(cmd::split::Args),
     /// Replay every sample's tool calls in a fresh sandbox and check each recorded result is what executing the call gives.
     Verify(cmd::verify::Args),
     /// Publish a dataset (Hugging Face Hub).
@@ -91,6 +93,7 @@ fn main() -> ExitCode {
             Command::Format(args) => cmd::format::run(args),
             Command::Inspect(args) => cmd::inspect::run(args),
             Command::Verify(args) => cmd::verify::run(args).await,
+            Command::Split(args) => cmd::split::run(args),
             Command::Upload(command) => cmd::upload::run(command).await,
             Command::New(command) => cmd::new::run(command).map(|()| ExitCode::SUCCESS),
             Command::Build(args) => cmd::build::run(args).map(|()| ExitCode::SUCCESS),

@@ -2,12 +2,12 @@
 //! forged result, a swapped call order and a changed scenario are each
 //! named with the first divergence.
 
-use crate::common::{run, stderr, weft};
+use crate::common::{jsonl as samples, run, stderr, weft};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 const SEED: &str = "    scenario_seed:\n      files:\n        config.json: '{\"version\": \"0.1.0\"}'\n        \
-                    README.md: \"# demo\\n\"\n";
+                    README.md: \"# demo\\n\"\n        lib/util.py: \"X = 1\\n\"\n";
 
 /// A scripted config with `tools` (YAML under `generation.tools`) and
 /// `conversation` (the flow map of `generation.conversation`).
@@ -34,14 +34,6 @@ fn verify(dataset: &Path, config: &Path) -> (Option<i32>, String, Value) {
     let output = run(weft().arg("verify").arg(dataset).arg("--config").arg(config).arg("--json"));
     let report = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
     (output.status.code(), stderr(&output), report)
-}
-
-fn samples(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .expect("dataset")
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("a sample"))
-        .collect()
 }
 
 fn write_samples(path: &Path, samples: &[Value]) {
@@ -315,6 +307,10 @@ fn a_dataset_made_through_weft_serve_verifies_through_it() {
     let (code, err, report) = verify(&data, &config);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(report["verified"], 6, "{report}");
+    // weft serve seeded the project's own lib/ as the in-process sandbox does.
+    let text = std::fs::read_to_string(&data).expect("data");
+    assert!(text.contains("lib/util.py"), "the seeded lib/ was never listed");
+    assert!(!text.contains("Access denied: lib"), "weft serve refused the project's lib/");
     // The same samples verify in-process: the service ran the same component.
     let in_process = dir.path().join("in-process.yaml");
     let text = std::fs::read_to_string(&config).expect("config");

@@ -188,6 +188,34 @@ pub struct SampleMetadata {
     /// samples without tools and on samples made before weft recorded it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay: Option<ReplayInfo>,
+    /// The scenario's expected end state, checked on the session's real
+    /// files when the conversation ended (scenarios with `expect`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_check: Option<StateCheck>,
+}
+
+/// `metadata.state_check`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateCheck {
+    /// Whether every expectation held.
+    pub passed: bool,
+    /// One per condition, in the order the scenario gives them.
+    pub checks: Vec<FileCheck>,
+}
+
+/// One condition on one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCheck {
+    /// The file.
+    pub path: String,
+    /// The condition: `exists`, `absent`, `contains "…"`, `equals (N bytes)`, `matches /…/`.
+    pub expect: String,
+    /// Whether it held.
+    pub passed: bool,
+    /// When it did not: what was there instead (`absent`, a short excerpt,
+    /// or why the file could not be read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
 }
 
 /// `metadata.replay`: the state the sample's session started from and what

@@ -91,6 +91,8 @@ pub struct Transcript {
     pub model_calls: u32,
     /// Calls dropped over `max_per_query` (non-strict mode).
     pub truncated_calls: u32,
+    /// The scenario's expected end state, checked when the conversation ended.
+    pub state_check: Option<crate::sample::StateCheck>,
 }
 
 /// Why an attempt did not produce a transcript.

@@ -173,7 +173,8 @@ pub fn assemble(
         truncated_calls: transcript.truncated_calls,
         derived_reasoning,
         agent_mode: (agent && shape.agent_mode == AgentMode::MultiTurn).then(|| "multi_turn".to_owned()),
-        replay: if agent { ctx.replay.clone() } else { None },
+        replay: if agent { ctx.replay_for(job) } else { None },
+        state_check: transcript.state_check.clone(),
     };
     let question = transcript.turns.first().map(|t| t.user.clone()).unwrap_or_default();
     let final_answer = transcript.turns.last().map(|t| t.answer.clone()).unwrap_or_default();

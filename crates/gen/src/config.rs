@@ -45,6 +45,7 @@ mod keys;
 mod raw;
 mod resolve;
 mod resolved;
+mod sources;
 mod summary;
 mod yaml;
 

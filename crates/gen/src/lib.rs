@@ -20,6 +20,7 @@ pub mod record;
 pub use weft_dataset::sample;
 pub mod session;
 pub mod shard;
+pub mod split;
 pub mod topics;
 /// The checks a sample must pass (the `weft-dataset` crate's).
 pub use weft_dataset::validate;

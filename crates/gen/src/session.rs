@@ -8,10 +8,14 @@ use weft_llm::{ChatModel, ChatRequest, Message, Purpose};
 use weft_protocol::{ScenarioSeed, ToolBackend};
 
 use crate::agent::{AgentRun, AgentSettings, AttemptError, Transcript};
-use crate::config::{AgentMode, Config};
+use crate::config::{AgentMode, Config, Scenario};
 use crate::ids::SeededRng;
 use crate::progress::ProgressSink;
+use crate::sample::ReplayInfo;
 use crate::topics::TopicPath;
+
+/// Most file names a user-request prompt lists (a real project has more).
+const MAX_NAMED_FILES: usize = 60;
 
 /// Added to the agent's system prompt when it has tools.
 const RATIONALE: &str =
@@ -26,8 +30,9 @@ pub struct SampleContext {
     pub backend: Arc<dyn ToolBackend>,
     /// The agent's settings.
     pub agent: AgentSettings,
-    /// Files each session starts with.
-    pub seed_files: ScenarioSeed,
+    /// The scenarios sessions start from, each with the SHA-256 of its
+    /// files: `default` alone for a config's `scenario_seed`.
+    pub scenarios: Arc<[(Scenario, String)]>,
     /// Extra instructions for the request writer and the agent.
     pub instructions: String,
     /// Fewest and most user turns (1 and 1 in single-turn mode).
@@ -36,11 +41,38 @@ pub struct SampleContext {
     pub seed: u64,
     /// Where events go.
     pub progress: ProgressSink,
-    /// What samples record for replay (`metadata.replay`).
-    pub replay: Option<weft_dataset::sample::ReplayInfo>,
+    /// What samples record for replay (`metadata.replay`), but for the
+    /// scenario, which is each sample's own.
+    pub replay: Option<ReplayInfo>,
 }
 
+/// The stream of a sample's seed its scenario is drawn from (apart from
+/// the attempts', so a retry starts from the same scenario).
+const SCENARIO_STREAM: u64 = 0x5ce7_a210;
+
 impl SampleContext {
+    /// The scenario `job` starts from: drawn from the run's seed and the
+    /// sample's index alone, so a retry, a resumed run and a shard agree.
+    pub fn scenario_for(&self, job: &SampleJob) -> &(Scenario, String) {
+        let count = self.scenarios.len() as u64;
+        let at = if count <= 1 {
+            0
+        } else {
+            SeededRng::from_parts(&[self.seed, job.index, SCENARIO_STREAM]).below(count)
+        };
+        &self.scenarios[at as usize]
+    }
+
+    /// `metadata.replay` of `job`'s sample.
+    pub fn replay_for(&self, job: &SampleJob) -> Option<ReplayInfo> {
+        let (scenario, digest) = self.scenario_for(job);
+        self.replay.clone().map(|replay| ReplayInfo {
+            scenario: scenario.name.clone(),
+            scenario_sha256: digest.clone(),
+            ..replay
+        })
+    }
+
     /// The context a config describes, given its model, backend and the
     /// tool definitions offered.
     pub fn from_config(
@@ -70,8 +102,14 @@ impl SampleContext {
                 (conversation.min_turns.max(1), conversation.max_turns.max(conversation.min_turns).max(1))
             }
         };
-        let seed_files = tools_config.map(|t| t.scenario_seed.clone()).unwrap_or_default();
-        let replay = Some(crate::verify::replay_info(backend.as_ref(), &tools, "default", &seed_files));
+        let scenarios: Vec<(Scenario, String)> = crate::verify::scenarios_of(config)
+            .into_iter()
+            .map(|scenario| {
+                let digest = crate::verify::scenario_sha256(&scenario.seed);
+                (scenario, digest)
+            })
+            .collect();
+        let replay = Some(crate::verify::replay_info(backend.as_ref(), &tools, "", &ScenarioSeed::default()));
         Self {
             model,
             backend,
@@ -83,7 +121,7 @@ impl SampleContext {
                 tools: tools.into(),
                 validators: Default::default(),
             },
-            seed_files,
+            scenarios: scenarios.into(),
             instructions: generation.instructions.trim().to_owned(),
             turns,
             seed: config.seed,
@@ -111,10 +149,109 @@ pub async fn attempt(
     attempt: u32,
     feedback: Option<&str>,
 ) -> Result<Transcript, AttemptError> {
-    let session = ctx.backend.open_session(&ctx.seed_files).await?;
-    let result = converse(ctx, job, attempt, feedback, &session).await;
+    let scenario = &ctx.scenario_for(job).0;
+    let session = ctx.backend.open_session(&scenario.seed).await?;
+    let mut result = converse(ctx, job, attempt, feedback, &session).await;
+    if let (Ok(transcript), Some(expect)) = (&mut result, &scenario.expect) {
+        match check_state(ctx.backend.as_ref(), &session, expect).await {
+            Ok(check) => transcript.state_check = Some(check),
+            Err(err) => result = Err(err.into()),
+        }
+    }
     ctx.backend.close_session(&session).await;
-    result
+    let transcript = result?;
+    match &transcript.state_check {
+        Some(check) if !check.passed && scenario.expect.as_ref().is_some_and(|e| e.strict) => {
+            let failed: Vec<String> = check
+                .checks
+                .iter()
+                .filter(|c| !c.passed)
+                .map(|c| format!("{} {}", c.path, c.expect))
+                .collect();
+            Err(AttemptError::Rejected(format!(
+                "the end state is not the expected one: {}",
+                failed.join("; ")
+            )))
+        }
+        _ => Ok(transcript),
+    }
+}
+
+/// Characters of a file shown in a failed check's `found`.
+const FOUND_EXCERPT: usize = 120;
+
+/// Reads each expected file through the session's own `read_file` (the
+/// real final state, not the transcript) and checks its conditions. The
+/// reads are not part of the sample. A tool service that fails is the
+/// attempt's failure, never a failed check.
+async fn check_state(
+    backend: &dyn weft_protocol::ToolBackend,
+    session: &weft_protocol::SessionId,
+    expect: &crate::config::Expect,
+) -> Result<crate::sample::StateCheck, weft_protocol::BackendError> {
+    use crate::sample::{FileCheck, StateCheck};
+    let mut checks = Vec::new();
+    for file in &expect.files {
+        let call = weft_protocol::ToolCall::new("read_file", serde_json::json!({"file_path": file.path}));
+        let outcome = backend.execute(session, &call).await?;
+        // Some(text) when the file is there, None when it is not, Err(why) when it cannot be read.
+        let state: Result<Option<String>, String> = if outcome.success {
+            Ok(Some(outcome.result))
+        } else if outcome.error_type == Some(weft_protocol::ErrorType::FileNotFound) {
+            Ok(None)
+        } else {
+            Err(format!("cannot be read: {}", outcome.result))
+        };
+        let mut push = |expect: String, passed: bool, found: Option<String>| {
+            checks.push(FileCheck {
+                path: file.path.clone(),
+                expect,
+                passed,
+                found: (!passed).then_some(found).flatten(),
+            });
+        };
+        let excerpt = |text: &str| match text.char_indices().nth(FOUND_EXCERPT) {
+            Some((cut, _)) => format!("{}…", &text[..cut]),
+            None => text.to_owned(),
+        };
+        let found = |state: &Result<Option<String>, String>| match state {
+            Ok(Some(text)) => Some(excerpt(text)),
+            Ok(None) => Some("absent".to_owned()),
+            Err(why) => Some(why.clone()),
+        };
+        let text = match &state {
+            Ok(Some(text)) => Some(text.as_str()),
+            _ => None,
+        };
+        if let Some(exists) = file.exists {
+            let present = matches!(state, Ok(Some(_)));
+            let label = if exists { "exists" } else { "absent" };
+            let found = if present { Some("present".to_owned()) } else { found(&state) };
+            push(label.to_owned(), present == exists && state.is_ok(), found);
+        }
+        if let Some(needle) = &file.contains {
+            push(
+                format!("contains {needle:?}"),
+                text.is_some_and(|t| t.contains(needle.as_str())),
+                found(&state),
+            );
+        }
+        if let Some(expected) = &file.equals {
+            push(
+                format!("equals ({} bytes)", expected.len()),
+                text == Some(expected.as_str()),
+                found(&state),
+            );
+        }
+        if let Some(pattern) = &file.matches {
+            let held = match (regex::Regex::new(pattern), text) {
+                (Ok(re), Some(text)) => re.is_match(text),
+                _ => false,
+            };
+            push(format!("matches /{pattern}/"), held, found(&state));
+        }
+    }
+    Ok(StateCheck { passed: checks.iter().all(|c| c.passed), checks })
 }
 
 async fn converse(
@@ -167,9 +304,14 @@ fn user_request(ctx: &SampleContext, job: &SampleJob, attempt: u32) -> ChatReque
     if !ctx.instructions.is_empty() {
         prompt.push_str(&format!("Instructions for the conversation: {}\n", ctx.instructions));
     }
-    if !ctx.seed_files.files.is_empty() {
-        let names: Vec<&str> = ctx.seed_files.files.keys().map(String::as_str).collect();
-        prompt.push_str(&format!("Files in the user's workspace: {}\n", names.join(", ")));
+    let files = &ctx.scenario_for(job).0.seed.files;
+    if !files.is_empty() {
+        let names: Vec<&str> = files.keys().take(MAX_NAMED_FILES).map(String::as_str).collect();
+        let more = match files.len().saturating_sub(MAX_NAMED_FILES) {
+            0 => String::new(),
+            more => format!(" and {more} more"),
+        };
+        prompt.push_str(&format!("Files in the user's workspace: {}{more}\n", names.join(", ")));
     }
     if !ctx.agent.tools.is_empty() {
         let names: Vec<&str> = ctx.agent.tools.iter().map(|t| t.name.as_str()).collect();

@@ -22,10 +22,31 @@ use weft_protocol::{ScenarioSeed, ToolBackend, ToolDefinition};
 use weft_tools::validate::Validators;
 
 use crate::agent::execute_call;
+use crate::config::{Config, Scenario};
 use crate::sample::{ReplayInfo, Sample};
 
 /// The scenario name samples record for a config's one `scenario_seed`.
 pub const DEFAULT_SCENARIO: &str = "default";
+
+/// The scenarios a config's samples start from: its `scenarios`, or its
+/// `scenario_seed` as the one scenario [`DEFAULT_SCENARIO`].
+pub fn scenarios_of(config: &Config) -> Vec<Scenario> {
+    let Some(tools) = &config.generation.tools else {
+        return vec![Scenario {
+            name: DEFAULT_SCENARIO.to_owned(),
+            seed: ScenarioSeed::default(),
+            expect: None,
+        }];
+    };
+    if tools.scenarios.is_empty() {
+        return vec![Scenario {
+            name: DEFAULT_SCENARIO.to_owned(),
+            seed: tools.scenario_seed.clone(),
+            expect: tools.expect.clone(),
+        }];
+    }
+    tools.scenarios.clone()
+}
 
 /// SHA-256 (hex) of a scenario's files: the compact JSON object of path →
 /// content, paths sorted.

@@ -20,7 +20,8 @@ fn load_with(name: &str, overrides: &Overrides) -> Config {
     let path = examples_dir().join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let source = format!("examples/{name}");
-    config::parse_with_env(&text, &source, overrides, &|_| None).unwrap_or_else(|e| panic!("{e}"))
+    let base = examples_dir();
+    config::parse_in(&text, &source, overrides, &|_| None, Some(&base)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

@@ -68,7 +68,7 @@ impl LoadedComponent {
     /// `Timeout`; a call on a fiber yields to the worker's other tasks; an
     /// `inline` call that has written nothing stops to be run again off the
     /// worker (see [`Self::execute_inline`]).
-    fn new_store(&self, session: &str, inline: bool) -> Store<CallState> {
+    fn new_store(&self, session: &str, inline: bool, seeding: bool) -> Store<CallState> {
         let mut state = CallState::new(
             Arc::from(session),
             self.store.clone(),
@@ -78,6 +78,7 @@ impl LoadedComponent {
         );
         state.deadline_ticks = self.deadline_ticks;
         state.inline = inline;
+        state.seeding = seeding;
         let yields = matches!(self.mode, Mode::Async);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| state);
@@ -98,7 +99,7 @@ impl LoadedComponent {
     }
 
     async fn describe(&self) -> wasmtime::Result<Vec<ToolDefinition>> {
-        let mut store = self.new_store("", false);
+        let mut store = self.new_store("", false, false);
         let defs = match &self.mode {
             Mode::Sync { describe, .. } => {
                 let instance = self.pre.instance_pre().instantiate(&mut store)?;
@@ -134,20 +135,34 @@ impl LoadedComponent {
         args_json: &str,
     ) -> Option<ToolOutcome> {
         let inline = matches!(self.mode, Mode::Sync { .. });
-        self.run(session, tool, args_json, inline).await
+        self.run(session, tool, args_json, inline, false).await
     }
 
     /// Runs one call in a fresh instance. Whatever the guest does, the
     /// answer is an outcome.
-    pub(crate) async fn execute(&self, session: &str, tool: &str, args_json: &str) -> ToolOutcome {
-        match self.run(session, tool, args_json, false).await {
+    /// `seeding`: the call writes a scenario's file (see `SEEDING_VARIABLE`).
+    pub(crate) async fn execute(
+        &self,
+        session: &str,
+        tool: &str,
+        args_json: &str,
+        seeding: bool,
+    ) -> ToolOutcome {
+        match self.run(session, tool, args_json, false, seeding).await {
             Some(outcome) => outcome,
             None => ToolOutcome::error(ErrorType::ComponentError, format!("Tool '{tool}' was stopped")),
         }
     }
 
-    async fn run(&self, session: &str, tool: &str, args_json: &str, inline: bool) -> Option<ToolOutcome> {
-        let mut store = self.new_store(session, inline);
+    async fn run(
+        &self,
+        session: &str,
+        tool: &str,
+        args_json: &str,
+        inline: bool,
+        seeding: bool,
+    ) -> Option<ToolOutcome> {
+        let mut store = self.new_store(session, inline, seeding);
         if let Mode::Sync { execute, .. } = &self.mode {
             // Nothing here waits on the host: the epoch deadline is the only bound needed.
             let result = self.pre.instance_pre().instantiate(&mut store).and_then(|instance| {

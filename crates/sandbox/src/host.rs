@@ -57,6 +57,9 @@ pub(crate) struct CallState {
     pub(crate) wrote: bool,
     /// Stopped for running past the inline budget.
     pub(crate) over_budget: bool,
+    /// The call writes a scenario's file before the session's first call:
+    /// the guest sees the variable [`SEEDING_VARIABLE`].
+    pub(crate) seeding: bool,
     /// The store failed under the call (not a quota, not a size cap): what
     /// the call answers is the service's failure, not the tool's.
     pub(crate) store_failed: Option<String>,
@@ -85,6 +88,7 @@ impl CallState {
             inline: false,
             wrote: false,
             over_budget: false,
+            seeding: false,
             store_failed: None,
         }
     }
@@ -175,8 +179,16 @@ impl weft::tool::session_store::Host for CallState {
     }
 }
 
+/// The variable a guest reads (`"1"`) only while the host seeds a session
+/// with a scenario's files. A manifest cannot define it: Spin variable names
+/// have no `.`.
+pub(crate) const SEEDING_VARIABLE: &str = "weft.seeding";
+
 impl weft::tool::config::Host for CallState {
     fn get(&mut self, name: String) -> Option<String> {
+        if name == SEEDING_VARIABLE {
+            return self.seeding.then(|| "1".to_owned());
+        }
         self.variables.get(&name).cloned()
     }
 }

@@ -361,7 +361,7 @@ impl Sandbox {
     /// Executes `tool` in `session`, routed by the tool's name.
     pub async fn execute(&self, session: &str, tool: &str, args_json: &str) -> ToolOutcome {
         match self.component_of(tool).and_then(|name| self.inner.components.get(name)) {
-            Some(component) => self.run(component, session, tool, args_json).await,
+            Some(component) => self.run(component, session, tool, args_json, false).await,
             None => ToolOutcome::error(ErrorType::UnknownTool, format!("Unknown tool: {tool}")),
         }
     }
@@ -375,10 +375,44 @@ impl Sandbox {
         args_json: &str,
     ) -> Option<ToolOutcome> {
         let component = self.inner.components.get(component)?;
-        Some(self.run(component, session, tool, args_json).await)
+        Some(self.run(component, session, tool, args_json, false).await)
     }
 
-    async fn run(&self, component: &Loaded, session: &str, tool: &str, args_json: &str) -> ToolOutcome {
+    /// Writes a scenario's files into `session` before its first call,
+    /// through the component that serves `write_file`, which knows it is
+    /// seeding (see `weft:tool/config`): a protected directory the scenario
+    /// brings becomes the session's own. On failure nothing of the session
+    /// is kept, and the file and the reason are returned.
+    pub async fn seed(&self, session: &str, seed: &ScenarioSeed) -> Result<(), BackendError> {
+        for (path, content) in &seed.files {
+            let args = serde_json::json!({"file_path": path, "content": content}).to_string();
+            let outcome =
+                match self.component_of("write_file").and_then(|name| self.inner.components.get(name)) {
+                    Some(component) => self.run(component, session, "write_file", &args, true).await,
+                    None => ToolOutcome::error(ErrorType::UnknownTool, "No component offers write_file"),
+                };
+            if !outcome.success {
+                self.delete_session(session).await;
+                if outcome.is_store_unavailable() {
+                    return Err(BackendError::Unavailable {
+                        endpoint: "in-process sandbox".to_owned(),
+                        reason: outcome.result,
+                    });
+                }
+                return Err(BackendError::Seed { path: path.clone(), reason: outcome.result });
+            }
+        }
+        Ok(())
+    }
+
+    async fn run(
+        &self,
+        component: &Loaded,
+        session: &str,
+        tool: &str,
+        args_json: &str,
+        seeding: bool,
+    ) -> ToolOutcome {
         if session == spin::SPIN_APP_NAMESPACE {
             return ToolOutcome::error(ErrorType::NotAllowed, format!("Session id '{session}' is reserved"));
         }
@@ -387,13 +421,15 @@ impl Sandbox {
         };
         let outcome = match component {
             Loaded::Weft(component) if component.blocks() => {
-                run_blocking(component.clone(), session, tool, args_json).await
+                run_blocking(component.clone(), session, tool, args_json, seeding).await
             }
+            // A scenario's file: a small write, on this worker.
+            Loaded::Weft(component) if seeding => component.execute(session, tool, args_json, true).await,
             Loaded::Weft(component) => match component.execute_inline(session, tool, args_json).await {
                 Some(outcome) => outcome,
                 // Heavier than a tick: off the worker, so its other
                 // connections are not held behind it.
-                None => run_blocking(component.clone(), session, tool, args_json).await,
+                None => run_blocking(component.clone(), session, tool, args_json, false).await,
             },
             Loaded::Spin(component) if component.blocks() => {
                 let (component, handle) = (component.clone(), tokio::runtime::Handle::current());
@@ -449,14 +485,17 @@ async fn run_blocking(
     session: &str,
     tool: &str,
     args_json: &str,
+    seeding: bool,
 ) -> ToolOutcome {
     let handle = tokio::runtime::Handle::current();
     let (session, tool_name, args_json) = (session.to_owned(), tool.to_owned(), args_json.to_owned());
-    tokio::task::spawn_blocking(move || handle.block_on(component.execute(&session, &tool_name, &args_json)))
-        .await
-        .unwrap_or_else(|err| {
-            ToolOutcome::error(ErrorType::ComponentError, format!("The call's thread failed: {err}"))
-        })
+    tokio::task::spawn_blocking(move || {
+        handle.block_on(component.execute(&session, &tool_name, &args_json, seeding))
+    })
+    .await
+    .unwrap_or_else(|err| {
+        ToolOutcome::error(ErrorType::ComponentError, format!("The call's thread failed: {err}"))
+    })
 }
 
 /// The stores opened so far: each label's backend once, and two views of
@@ -600,14 +639,7 @@ impl ToolBackend for Sandbox {
 
     async fn open_session(&self, seed: &ScenarioSeed) -> Result<SessionId, BackendError> {
         let session = new_session_id();
-        for (path, content) in &seed.files {
-            let args = serde_json::json!({"file_path": path, "content": content}).to_string();
-            let outcome = self.execute(session.as_str(), "write_file", &args).await;
-            if !outcome.success {
-                self.delete_session(session.as_str()).await;
-                return Err(BackendError::Seed { path: path.clone(), reason: outcome.result });
-            }
-        }
+        self.seed(session.as_str(), seed).await?;
         Ok(session)
     }
 

@@ -83,6 +83,84 @@ async fn escapes_and_system_directories_are_denied() {
     );
 }
 
+/// A real project keeps its `lib/`, `bin/`, `var/`: a protected directory
+/// a scenario seeds is the session's own, read, written, listed and moved
+/// like any other. The machine's directories stay denied: one the scenario
+/// does not bring (`/etc/passwd`), one a model writes into, and the same
+/// directories in another session.
+#[tokio::test]
+async fn a_scenario_keeps_its_own_protected_folders_and_the_machine_keeps_the_rest() {
+    let sb = builtin().await;
+    let seed = weft_protocol::ScenarioSeed {
+        files: [
+            ("lib/core.rs".to_owned(), "pub fn core() {}\n".to_owned()),
+            ("/bin/run.sh".to_owned(), "#!/bin/sh\n".to_owned()),
+            ("src/main.rs".to_owned(), "fn main() {}\n".to_owned()),
+        ]
+        .into(),
+    };
+    sb.seed("p", &seed).await.expect("the project is seeded");
+    for path in ["lib/core.rs", "/lib/core.rs", "./lib/../lib/core.rs"] {
+        assert_ok(&call(&sb, "p", "read_file", json!({"file_path": path})).await, "pub fn core() {}\n");
+    }
+    assert_ok(&call(&sb, "p", "read_file", json!({"file_path": "bin/run.sh"})).await, "#!/bin/sh\n");
+    assert_ok(
+        &call(&sb, "p", "write_file", json!({"file_path": "/lib/util.rs", "content": "x"})).await,
+        "Successfully wrote 1 bytes to /lib/util.rs",
+    );
+    assert_ok(
+        &call(&sb, "p", "list_files", json!({"directory": "lib"})).await,
+        r#"["lib/core.rs","lib/util.rs"]"#,
+    );
+    assert_ok(
+        &call(&sb, "p", "move_file", json!({"source": "lib/util.rs", "destination": "src/util.rs"})).await,
+        "Successfully moved lib/util.rs to src/util.rs",
+    );
+    // What the scenario did not bring is still the machine's.
+    for path in ["/etc/passwd", "var/log/syslog", "usr/bin/env"] {
+        assert_err(
+            &call(&sb, "p", "read_file", json!({"file_path": path})).await,
+            "PermissionDenied",
+            &format!("Access denied: {path}"),
+        );
+    }
+    // A model cannot make a directory its own by writing into it.
+    assert_err(
+        &call(&sb, "p", "write_file", json!({"file_path": "etc/hosts", "content": "x"})).await,
+        "PermissionDenied",
+        "Access denied: etc/hosts",
+    );
+    assert_err(
+        &call(&sb, "p", "read_file", json!({"file_path": "etc/hosts"})).await,
+        "PermissionDenied",
+        "Access denied: etc/hosts",
+    );
+    // Another session without the scenario: lib is the machine's there.
+    assert_err(
+        &call(&sb, "q", "read_file", json!({"file_path": "lib/core.rs"})).await,
+        "PermissionDenied",
+        "Access denied: lib/core.rs",
+    );
+    // Once closed, the session forgets the project's folders too.
+    sb.delete_session("p").await;
+    assert_err(
+        &call(&sb, "p", "read_file", json!({"file_path": "lib/core.rs"})).await,
+        "PermissionDenied",
+        "Access denied: lib/core.rs",
+    );
+    // An escape stays an escape while seeding, and nothing is kept.
+    let bad = weft_protocol::ScenarioSeed {
+        files: [("a.txt".to_owned(), "a".to_owned()), ("../x".to_owned(), "x".to_owned())].into(),
+    };
+    match sb.seed("r", &bad).await {
+        Err(weft_protocol::BackendError::Seed { path, reason }) => {
+            assert_eq!((path.as_str(), reason.as_str()), ("../x", "Access denied: ../x"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_ok(&call(&sb, "r", "list_files", json!({})).await, "[]");
+}
+
 #[tokio::test]
 async fn protected_directories_come_from_the_manifest() {
     let sb = common::from_toml(

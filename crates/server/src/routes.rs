@@ -38,6 +38,7 @@ fn weft_routes(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/execute", post(execute_routed))
         .route("/session/{id}", delete(delete_session))
+        .route("/session/{id}/seed", post(seed_session))
         .merge(crate::mock_routes::routes())
         .route("/{component}/execute", post(execute_component))
         .route("/{component}/session/{id}", delete(delete_component_session))
@@ -161,6 +162,40 @@ pub(crate) fn reject_body(state: &AppState, rejection: BytesRejection) -> ApiErr
     }
     state.metrics.record_rejected("InvalidRequest");
     ApiError::InvalidRequest(format!("Invalid request: {}", rejection.body_text()))
+}
+
+/// `POST /session/{id}/seed` `{"files": {PATH: TEXT}}`: a scenario's files
+/// written into a fresh session before its first call, the way the
+/// in-process sandbox seeds — a protected directory the scenario brings
+/// (a project's own `lib/`) becomes the session's. 200 `{"success": true,
+/// "seeded": N}`; a file the VFS refuses: 200 `{"success": false, "path",
+/// "result"}` and nothing of the session kept.
+async fn seed_session(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|rejection| reject_body(&state, rejection))?;
+    let seed: weft_protocol::ScenarioSeed = serde_json::from_slice(&body).map_err(|err| {
+        state.metrics.record_rejected("InvalidRequest");
+        ApiError::InvalidRequest(format!("Invalid request: {err}"))
+    })?;
+    let mut response = match state.sandbox.seed(&id, &seed).await {
+        Ok(()) => {
+            json_response(StatusCode::OK, &serde_json::json!({"success": true, "seeded": seed.files.len()}))
+        }
+        Err(weft_protocol::BackendError::Seed { path, reason }) => json_response(
+            StatusCode::OK,
+            &serde_json::json!({"success": false, "path": path, "result": reason}),
+        ),
+        Err(err) => return Err(ApiError::StoreUnavailable(err.to_string())),
+    };
+    // The store the session was opened on: a client notices a restart that
+    // lost it on the session's first call.
+    if let Ok(value) = header::HeaderValue::from_str(&state.instance()) {
+        response.headers_mut().insert(crate::STORE_INSTANCE_HEADER, value);
+    }
+    Ok(response)
 }
 
 async fn delete_session(State(state): State<AppState>, Path(id): Path<String>) -> Response {

@@ -124,6 +124,35 @@ async fn sessions_are_deleted_by_either_route() {
     assert_eq!(status, 404);
 }
 
+/// `POST /session/{id}/seed` seeds as the in-process sandbox does: a
+/// project's own `lib/` is kept, `/etc` stays denied, a refused file is
+/// named and nothing of the session is kept, a bad body is a 400.
+#[tokio::test]
+async fn a_session_is_seeded_with_a_projects_own_folders() {
+    let st = state().await;
+    let seed = json!({"files": {"lib/core.rs": "pub fn core() {}\n", "README.md": "# p\n"}});
+    let (status, reply) = send(&st, Method::POST, "/session/p1/seed", seed.to_string()).await;
+    assert_eq!((status, reply), (200, json!({"success": true, "seeded": 2})));
+    let read = |path: &str| {
+        json!({"session_id": "p1", "tool": "read_file", "args": {"file_path": path}}).to_string()
+    };
+    let (_, reply) = send(&st, Method::POST, "/vfs/execute", read("/lib/core.rs")).await;
+    assert_eq!(reply, json!({"success": true, "result": "pub fn core() {}\n"}));
+    let (_, reply) = send(&st, Method::POST, "/vfs/execute", read("/etc/passwd")).await;
+    assert_eq!(reply["error_type"], "PermissionDenied", "{reply}");
+    let bad = json!({"files": {"a.txt": "a", "~/.ssh/id_rsa": "k"}});
+    let (status, reply) = send(&st, Method::POST, "/session/p2/seed", bad.to_string()).await;
+    assert_eq!(
+        (status, reply),
+        (200, json!({"success": false, "path": "~/.ssh/id_rsa", "result": "Access denied: ~/.ssh/id_rsa"}))
+    );
+    let (_, listing) =
+        send(&st, Method::POST, "/vfs/execute", r#"{"session_id":"p2","tool":"list_files","args":{}}"#).await;
+    assert_eq!(listing["result"], "[]");
+    let (status, reply) = send(&st, Method::POST, "/session/p3/seed", r#"{"files": ["a"]}"#.to_owned()).await;
+    assert_eq!((status, &reply["error_type"]), (400, &json!("InvalidRequest")), "{reply}");
+}
+
 #[tokio::test]
 async fn health_components_and_tools() {
     let st = state().await;

@@ -314,8 +314,38 @@ impl ToolBackend for HttpBackend {
         Ok(tools)
     }
 
+    /// One `POST /session/{id}/seed` (weft serve seeds as the in-process
+    /// sandbox does); a service without that route (real Spin) gets one
+    /// `write_file` call per file instead.
     async fn open_session(&self, seed: &ScenarioSeed) -> Result<SessionId, BackendError> {
         let session = SessionId::new(format!("{:032x}", rand::random::<u128>()));
+        if seed.files.is_empty() {
+            return Ok(session);
+        }
+        let url = format!("{}/session/{session}/seed", self.endpoint);
+        let sent =
+            self.client.post(&url).json(seed).send().await.map_err(|err| self.unavailable(describe(&err)))?;
+        let status = sent.status();
+        if status.is_success() {
+            let instance =
+                sent.headers().get(STORE_INSTANCE_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let body = sent.json::<Value>().await.map_err(|err| self.unavailable(describe(&err)))?;
+            if body.get("success").and_then(Value::as_bool) == Some(true) {
+                // The session lives in this store: a later answer from another is a lost session.
+                if instance.is_some() {
+                    self.check_instance(session.as_str(), instance)?;
+                }
+                return Ok(session);
+            }
+            self.close_session(&session).await;
+            let text = |key: &str| body.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+            return Err(BackendError::Seed { path: text("path"), reason: text("result") });
+        }
+        if status.is_server_error() {
+            return Err(
+                self.unavailable(format!("POST /session/{{id}}/seed answered HTTP {}", status.as_u16()))
+            );
+        }
         for (path, content) in &seed.files {
             let args = serde_json::json!({"file_path": path, "content": content});
             let outcome =

@@ -150,6 +150,14 @@ impl InProcess {
         }
     }
 
+    /// Writes a scenario's files into `session` (see [`Sandbox::seed`]).
+    pub async fn seed(&self, session: &str, seed: &ScenarioSeed) -> Result<(), BackendError> {
+        if let Some(refused) = reserved(session) {
+            return Err(BackendError::Seed { path: String::new(), reason: refused.result });
+        }
+        self.sandbox.seed(session, seed).await
+    }
+
     /// Removes everything stored for `session`; the number of keys removed.
     /// The mock tier's own namespace is never removed this way.
     pub async fn delete_session(&self, session: &str) -> usize {

@@ -90,8 +90,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 eprintln!("error: {err}");
                 return Ok(ExitCode::from(2));
             }
-            let seed = config.generation.tools.as_ref().map(|t| t.scenario_seed.clone()).unwrap_or_default();
-            (backend, BTreeMap::from([(DEFAULT_SCENARIO.to_owned(), seed)]))
+            let scenarios =
+                weft_gen::verify::scenarios_of(&config).into_iter().map(|s| (s.name, s.seed)).collect();
+            (backend, scenarios)
         }
         None => {
             let sandbox = InProcess::new(weft_sandbox::Manifest::builtin())

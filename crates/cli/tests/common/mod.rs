@@ -22,6 +22,15 @@ pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Every line of a JSONL file, parsed.
+pub fn jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .expect("the file exists")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every line is JSON"))
+        .collect()
+}
+
 /// The fake OpenAI-compatible LLM (weft-bench) on a runtime of its own:
 /// its base URL (`http://127.0.0.1:PORT/v1`) and the runtime keeping it up.
 pub fn fake_llm_with(options: weft_bench::FakeOptions) -> (String, tokio::runtime::Runtime) {

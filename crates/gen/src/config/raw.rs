@@ -109,6 +109,8 @@ pub(crate) struct RawTools {
     pub max_per_query: Option<Spanned<u32>>,
     pub strict: Option<Spanned<bool>>,
     pub scenario_seed: Option<Spanned<RawScenarioSeed>>,
+    /// weft: several named scenarios, one chosen per sample.
+    pub scenarios: Option<Vec<Spanned<RawScenarioSeed>>>,
     pub max_agent_steps: Option<Spanned<u32>>,
     pub tool_execute_path: Option<Text>,
     /// weft: `native` tool calling (default) or `json` steps for models without it.
@@ -122,10 +124,56 @@ pub(crate) struct RawTools {
     pub runtime_config: Option<Text>,
 }
 
-/// `generation.tools.scenario_seed`.
+/// `generation.tools.scenario_seed`, and each entry of `scenarios`.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct RawScenarioSeed {
+    /// A `scenarios` entry's name.
+    pub name: Option<Text>,
     pub files: Option<OrderedMap<Text, Spanned<String>>>,
+    /// weft: every file under a directory (relative to the config).
+    pub directory: Option<Text>,
+    /// weft: every file of a .tar, .tar.gz/.tgz or .zip (relative to the config).
+    pub archive: Option<Text>,
+    /// weft: the files of a git repository at a revision.
+    pub git: Option<Spanned<RawGitSeed>>,
+    /// weft: most files the scenario may hold.
+    pub max_files: Option<Spanned<u64>>,
+    /// weft: most bytes its files may hold together.
+    pub max_bytes: Option<Spanned<u64>>,
+    /// weft: `refuse` (default) or `skip` files that are not UTF-8 text.
+    pub binary: Option<Text>,
+    /// weft: what must hold in the session when the conversation ends.
+    pub expect: Option<Spanned<RawExpect>>,
+}
+
+/// `expect` of a scenario.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawExpect {
+    /// Keep only samples whose end state passes.
+    pub strict: Option<Spanned<bool>>,
+    /// Path → what must hold of that file.
+    pub files: Option<OrderedMap<Text, Spanned<RawFileExpect>>>,
+}
+
+/// One file's expectations.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFileExpect {
+    pub exists: Option<Spanned<bool>>,
+    pub contains: Option<Text>,
+    pub equals: Option<Text>,
+    pub matches: Option<Text>,
+}
+
+/// `scenario_seed.git`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawGitSeed {
+    /// A path (relative to the config) or a URL.
+    pub repo: Option<Text>,
+    /// A branch, tag or commit (default `HEAD`).
+    pub rev: Option<Text>,
+    /// Only files under these paths.
+    pub paths: Option<Vec<Text>>,
 }
 
 /// One entry of `generation.tools.mcp_servers`.

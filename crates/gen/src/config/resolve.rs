@@ -13,6 +13,7 @@ use super::env::{EnvError, expand};
 use super::keys::nearest;
 use super::raw::*;
 use super::resolved::*;
+use super::sources;
 use super::yaml::Position;
 
 /// Looks up an environment variable.
@@ -566,7 +567,13 @@ impl<'a> Resolver<'a> {
             self.error(at(text), "`tools.runtime_config` needs `tools.manifest`".to_owned());
         }
         let custom = self.custom_tools(t.custom.as_deref().unwrap_or_default());
-        let scenario_seed = self.scenario_seed(t.scenario_seed.as_ref());
+        if let Some(name) = t.scenario_seed.as_ref().and_then(|seed| seed.value.name.as_ref()) {
+            self.error(at(name), "`name` belongs to entries of `scenarios`, not to `scenario_seed`");
+        }
+        let scenario_seed = self.scenario_seed(t.scenario_seed.as_ref(), "scenario_seed");
+        let expect =
+            self.expect(t.scenario_seed.as_ref().and_then(|s| s.value.expect.as_ref()), "scenario_seed");
+        let scenarios = self.scenarios(t);
         let tool_calling = match &t.tool_calling {
             Some(text) => match self.choice("tools.tool_calling", text, &["native", "json"]) {
                 Some("json") => ToolCalling::Json,
@@ -584,6 +591,8 @@ impl<'a> Resolver<'a> {
             max_per_query: self.number("tools.max_per_query", None, t.max_per_query.as_ref(), 1..=50, 3),
             strict: t.strict.as_ref().is_none_or(|s| s.value),
             scenario_seed,
+            expect,
+            scenarios,
             max_agent_steps: self.number(
                 "tools.max_agent_steps",
                 None,
@@ -671,14 +680,92 @@ impl<'a> Resolver<'a> {
         out
     }
 
-    fn scenario_seed(&mut self, raw: Option<&Spanned<RawScenarioSeed>>) -> ScenarioSeed {
+    /// `scenario_seed`, or the one scenario of a `scenarios` entry (`key`
+    /// names it in messages): its inline files over those of its directory,
+    /// archive or git repository.
+    fn scenario_seed(&mut self, raw: Option<&Spanned<RawScenarioSeed>>, key: &str) -> ScenarioSeed {
         let mut seed = ScenarioSeed::default();
-        let files = raw.and_then(|s| s.value.files.as_ref()).map(|f| f.0.as_slice()).unwrap_or_default();
+        let Some(raw) = raw else { return seed };
+        let s = &raw.value;
+        let max_files = self.number(
+            &format!("{key}.max_files"),
+            None,
+            s.max_files.as_ref(),
+            1..=1_000_000,
+            sources::DEFAULT_MAX_FILES,
+        );
+        let max_bytes = self.number(
+            &format!("{key}.max_bytes"),
+            None,
+            s.max_bytes.as_ref(),
+            1..=1 << 34,
+            sources::DEFAULT_MAX_BYTES,
+        );
+        let binary = match &s.binary {
+            Some(text) => match self.choice(&format!("{key}.binary"), text, &["refuse", "skip"]) {
+                Some("skip") => sources::Binary::Skip,
+                _ => sources::Binary::Refuse,
+            },
+            None => sources::Binary::Refuse,
+        };
+        let mut collected = sources::Collector::new(max_files, max_bytes, binary);
+        let base = self.base.clone().unwrap_or_default();
+        let loads: [(Option<Position>, Result<(), String>); 3] = [
+            (
+                s.directory.as_ref().and_then(at),
+                match &s.directory {
+                    Some(dir) => sources::directory(&base.join(&dir.value), &mut collected),
+                    None => Ok(()),
+                },
+            ),
+            (
+                s.archive.as_ref().and_then(at),
+                match &s.archive {
+                    Some(file) => sources::archive(&base.join(&file.value), &mut collected),
+                    None => Ok(()),
+                },
+            ),
+            (
+                s.git.as_ref().and_then(at),
+                match &s.git {
+                    Some(git) => match &git.value.repo {
+                        Some(repo) => {
+                            let paths: Vec<String> =
+                                git.value.paths.iter().flatten().map(|p| p.value.clone()).collect();
+                            let rev = git.value.rev.as_ref().map(|r| r.value.as_str());
+                            sources::git(&repo.value, rev, &paths, &base, &mut collected)
+                        }
+                        None => Err(format!("`{key}.git` needs `repo` (a path or a URL)")),
+                    },
+                    None => Ok(()),
+                },
+            ),
+        ];
+        for (position, loaded) in loads {
+            if let Err(message) = loaded {
+                self.errors
+                    .push(Diagnostic::new(position.or_else(|| at(raw)), format!("`{key}`: {message}")));
+            }
+        }
+        if !collected.skipped.is_empty() {
+            let shown: Vec<&str> = collected.skipped.iter().take(5).map(String::as_str).collect();
+            let more = if collected.skipped.len() > 5 { ", ..." } else { "" };
+            self.warn(
+                at(raw),
+                format!(
+                    "`{key}` leaves out {} binary files (`binary: skip`): {}{more}",
+                    collected.skipped.len(),
+                    shown.join(", ")
+                ),
+            );
+        }
+        seed.files = collected.files;
+        let files = s.files.as_ref().map(|f| f.0.as_slice()).unwrap_or_default();
         for (path, content) in files {
             let p = path.value.as_str();
             let escapes = p.starts_with('/') || p.split(['/', '\\']).any(|part| part == "..");
             if p.trim().is_empty() {
-                self.error(at(path), "`scenario_seed.files` has an empty path");
+                self.error(at(path), format!("`{key}.files` has an empty path"));
             } else if escapes {
                 self.errors.push(
                     Diagnostic::new(at(path), format!("seed file `{p}` is outside the session's filesystem"))
@@ -689,6 +776,83 @@ impl<'a> Resolver<'a> {
             }
         }
         seed
+    }
+
+    /// A scenario's `expect`.
+    fn expect(&mut self, raw: Option<&Spanned<RawExpect>>, key: &str) -> Option<Expect> {
+        let raw = raw?;
+        let mut files = Vec::new();
+        for (path, entry) in raw.value.files.as_ref().map(|f| f.0.as_slice()).unwrap_or_default() {
+            let e = &entry.value;
+            if let Some(pattern) = &e.matches
+                && let Err(err) = regex::Regex::new(&pattern.value)
+            {
+                // The regex crate draws the pattern over several lines; its last says what is wrong.
+                let text = err.to_string();
+                let why = text.lines().last().unwrap_or_default().trim_start_matches("error: ").to_owned();
+                self.error(
+                    at(pattern),
+                    format!("`{key}.expect.files.{}.matches` is not a regular expression: {why}", path.value),
+                );
+            }
+            let check = FileExpect {
+                path: path.value.clone(),
+                exists: e.exists.as_ref().map(|b| b.value),
+                contains: e.contains.as_ref().map(|t| t.value.clone()),
+                equals: e.equals.as_ref().map(|t| t.value.clone()),
+                matches: e.matches.as_ref().map(|t| t.value.clone()),
+            };
+            let about_text = check.contains.is_some() || check.equals.is_some() || check.matches.is_some();
+            if check.exists.is_none() && !about_text {
+                self.errors.push(
+                    Diagnostic::new(
+                        at(entry),
+                        format!("`{key}.expect.files.{}` expects nothing", path.value),
+                    )
+                    .with_hint("give `exists`, `contains`, `equals` or `matches`"),
+                );
+            } else if check.exists == Some(false) && about_text {
+                self.error(
+                    at(entry),
+                    format!("`{key}.expect.files.{}` cannot both not exist and hold text", path.value),
+                );
+            }
+            files.push(check);
+        }
+        if files.is_empty() {
+            self.error(at(raw), format!("`{key}.expect` names no files"));
+        }
+        Some(Expect { strict: raw.value.strict.as_ref().is_some_and(|s| s.value), files })
+    }
+
+    /// `scenarios`: each entry named, names unique; not beside `scenario_seed`.
+    fn scenarios(&mut self, t: &RawTools) -> Vec<Scenario> {
+        let Some(entries) = &t.scenarios else { return Vec::new() };
+        if let Some(seed) = &t.scenario_seed {
+            self.errors.push(
+                Diagnostic::new(at(seed), "`scenario_seed` and `scenarios` cannot be used together")
+                    .with_hint("make the seed one of the `scenarios` (with a `name`)"),
+            );
+        }
+        let mut out: Vec<Scenario> = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let key = format!("scenarios[{i}]");
+            let Some(name) = entry.value.name.as_ref() else {
+                self.error(at(entry), format!("`{key}` needs a `name`"));
+                continue;
+            };
+            if out.iter().any(|s| s.name == name.value) {
+                self.error(at(name), format!("two scenarios are named `{}`", name.value));
+                continue;
+            }
+            let seed = self.scenario_seed(Some(entry), &key);
+            let expect = self.expect(entry.value.expect.as_ref(), &key);
+            out.push(Scenario { name: name.value.clone(), seed, expect });
+        }
+        if out.is_empty() && entries.is_empty() {
+            self.error(None, "`scenarios` is empty");
+        }
+        out
     }
 
     fn mcp_server(&mut self, raw: &Spanned<RawMcpServer>) -> Option<McpServerConfig> {

@@ -233,8 +233,14 @@ pub struct ToolsConfig {
     pub max_per_query: u32,
     /// Over `max_per_query`: discard the sample (true) or truncate (false).
     pub strict: bool,
-    /// Files each session starts with.
+    /// Files each session starts with (`scenario_seed`, with the files of
+    /// its directory, archive or git repository).
     pub scenario_seed: ScenarioSeed,
+    /// What must hold when a conversation from `scenario_seed` ends.
+    pub expect: Option<Expect>,
+    /// Named scenarios (`scenarios`): each sample starts from one, chosen
+    /// from its seed. Empty when the config has only `scenario_seed`.
+    pub scenarios: Vec<Scenario>,
     /// Most agent steps per turn (1 to 50, default 5).
     pub max_agent_steps: u32,
     /// Send every call to this path as `{name, arguments}` (DeepFabric's mock mode).
@@ -556,4 +562,40 @@ impl Config {
     pub fn sample_system_prompt(&self) -> &str {
         self.output.system_prompt.as_deref().unwrap_or(&self.generation.system_prompt)
     }
+}
+
+/// One entry of `tools.scenarios`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Its name, recorded in each sample's `metadata.replay.scenario`.
+    pub name: String,
+    /// The files its sessions start with.
+    pub seed: ScenarioSeed,
+    /// What must hold when a conversation ends.
+    pub expect: Option<Expect>,
+}
+
+/// `expect`: conditions on the session's final state, checked on the
+/// sandbox's real files when the conversation ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expect {
+    /// Keep only samples that pass (others are retried, then recorded as failures).
+    pub strict: bool,
+    /// Per file, in the order written.
+    pub files: Vec<FileExpect>,
+}
+
+/// What must hold of one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileExpect {
+    /// The file, as a model would name it.
+    pub path: String,
+    /// It exists (true) or does not (false).
+    pub exists: Option<bool>,
+    /// Its text contains this.
+    pub contains: Option<String>,
+    /// Its text is exactly this.
+    pub equals: Option<String>,
+    /// Its text matches this regular expression (checked when the config loads).
+    pub matches: Option<String>,
 }

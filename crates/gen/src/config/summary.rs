@@ -185,14 +185,33 @@ fn write_tools(out: &mut String, tools: &ToolsConfig) -> std::fmt::Result {
         let which = if server.tools.is_empty() { "all tools".to_owned() } else { server.tools.join(", ") };
         writeln!(out, "  mcp server {}: {which} from {at}", server.name)?;
     }
-    let files = &tools.scenario_seed.files;
+    if tools.scenarios.is_empty() {
+        seeded_files(out, "  seeded files", &tools.scenario_seed.files)?;
+    }
+    for scenario in &tools.scenarios {
+        seeded_files(out, &format!("  scenario {}", scenario.name), &scenario.seed.files)?;
+    }
+    Ok(())
+}
+
+/// At most this many seeded files are listed per scenario.
+const LISTED_FILES: usize = 20;
+
+fn seeded_files(
+    out: &mut impl std::fmt::Write,
+    label: &str,
+    files: &std::collections::BTreeMap<String, String>,
+) -> std::fmt::Result {
     if files.is_empty() {
-        writeln!(out, "  seeded files: none")?;
-    } else {
-        writeln!(out, "  seeded files ({}):", files.len())?;
-        for (path, content) in files {
-            writeln!(out, "    {path} ({} bytes)", content.len())?;
-        }
+        return writeln!(out, "{label}: none");
+    }
+    let bytes: usize = files.values().map(String::len).sum();
+    writeln!(out, "{label} ({} files, {bytes} bytes):", files.len())?;
+    for (path, content) in files.iter().take(LISTED_FILES) {
+        writeln!(out, "    {path} ({} bytes)", content.len())?;
+    }
+    if files.len() > LISTED_FILES {
+        writeln!(out, "    ... and {} more", files.len() - LISTED_FILES)?;
     }
     Ok(())
 }

@@ -36,6 +36,10 @@ pub struct FakeOptions {
     pub short: bool,
     /// 1-based request numbers answered with a [`Fault`].
     pub faults: Vec<(usize, Fault)>,
+    /// Every Nth agent conversation (counted as they start; 0: none) is a
+    /// bad one: it reads `config.json` with a wrong argument name, reads it
+    /// again correctly, and answers without writing the summary.
+    pub flaky_every: usize,
 }
 
 /// A way a provider fails, for the reliability suite's fault matrix.
@@ -80,11 +84,13 @@ pub const HANG: Duration = Duration::from_secs(4);
 struct Shared {
     options: FakeOptions,
     requests: AtomicUsize,
+    conversations: AtomicUsize,
 }
 
 /// The fake's router: `POST /v1/chat/completions`.
 pub fn app(options: FakeOptions) -> Router {
-    let shared = Arc::new(Shared { options, requests: AtomicUsize::new(0) });
+    let shared =
+        Arc::new(Shared { options, requests: AtomicUsize::new(0), conversations: AtomicUsize::new(0) });
     Router::new().route("/v1/chat/completions", post(chat)).with_state(shared)
 }
 
@@ -118,6 +124,11 @@ async fn chat(State(shared): State<Arc<Shared>>, body: String) -> Response {
             return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
         }
         return axum::Json(json_step_reply(&request)).into_response();
+    }
+    if shared.options.flaky_every > 0
+        && let Some(reply) = flaky_reply(&shared, &request)
+    {
+        return axum::Json(reply).into_response();
     }
     let reply = if shared.options.short { short_reply(&request) } else { reply(&request) };
     axum::Json(reply).into_response()
@@ -171,6 +182,47 @@ async fn faulty(fault: Fault, request: &Value) -> Response {
             axum::Json(answer).into_response()
         }
     }
+}
+
+/// The bad conversation of [`FakeOptions::flaky_every`], or `None` for a
+/// request [`reply`] answers.
+fn flaky_reply(shared: &Shared, request: &Value) -> Option<Value> {
+    let messages = request["messages"].as_array().cloned().unwrap_or_default();
+    if request["tools"].as_array().is_none_or(|t| t.is_empty()) {
+        return None;
+    }
+    let tool_results = messages.iter().filter(|m| m["role"] == "tool").count();
+    let bad = if tool_results == 0 {
+        let number = shared.conversations.fetch_add(1, Ordering::SeqCst) + 1;
+        number.is_multiple_of(shared.options.flaky_every)
+    } else {
+        messages
+            .iter()
+            .filter_map(|m| m["tool_calls"].as_array())
+            .flatten()
+            .any(|call| call["function"]["arguments"].as_str().is_some_and(|a| a.contains("\"path\"")))
+    };
+    if !bad {
+        return None;
+    }
+    let (content, call) = match tool_results {
+        0 => ("Reading the config.", Some(json!({"path": "config.json"}))),
+        1 => ("Again, with the right argument.", Some(json!({"file_path": "config.json"}))),
+        _ => ("config.json sets version and debug.", None),
+    };
+    let finish = if call.is_some() { "tool_calls" } else { "stop" };
+    let mut message = json!({"role": "assistant", "content": content});
+    if let Some(arguments) = call {
+        message["tool_calls"] = json!([{"id": format!("call_{tool_results}_0"), "type": "function",
+            "function": {"name": "read_file", "arguments": arguments.to_string()}}]);
+    }
+    Some(json!({
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "model": request["model"],
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+    }))
 }
 
 /// [`reply`] with the agent's work in two steps: list + read, then write +

@@ -1,6 +1,7 @@
 //! One module per subcommand; each exposes `Args` and `async fn run(Args) -> anyhow::Result<ExitCode>`.
 
 pub mod build;
+pub mod eval;
 pub mod format;
 pub mod generate;
 pub mod healthcheck;

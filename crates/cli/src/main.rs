@@ -48,6 +48,8 @@ enum Command {
     Split(cmd::split::Args),
     /// Replay every sample's tool calls in a fresh sandbox and check each recorded result is what executing the call gives.
     Verify(cmd::verify::Args),
+    /// Run a model on the eval split's tasks in the same sandbox, K times each; score tools, parameters, execution, end states and pass^k.
+    Eval(cmd::eval::Args),
     /// Publish a dataset (Hugging Face Hub).
     #[command(subcommand)]
     Upload(cmd::upload::Command),
@@ -93,6 +95,7 @@ fn main() -> ExitCode {
             Command::Format(args) => cmd::format::run(args),
             Command::Inspect(args) => cmd::inspect::run(args),
             Command::Verify(args) => cmd::verify::run(args).await,
+            Command::Eval(args) => cmd::eval::run(args).await,
             Command::Split(args) => cmd::split::run(args),
             Command::Upload(command) => cmd::upload::run(command).await,
             Command::New(command) => cmd::new::run(command).map(|()| ExitCode::SUCCESS),

@@ -5,11 +5,13 @@ mod common;
 #[path = "../../sandbox/tests/common/fake_github.rs"]
 mod fake_github;
 mod test_custom_records;
+mod test_eval;
 mod test_format;
 mod test_generate;
 mod test_generate_brought_tools;
 mod test_github;
 mod test_inspect;
+mod test_irrelevance;
 mod test_mcp;
 mod test_new;
 mod test_reliability;

@@ -361,3 +361,36 @@ fn expected_end_states_are_checked_on_the_sessions_real_files() {
         "{text}"
     );
 }
+
+/// The scripted model: it reads the workspace and writes notes, never
+/// touching the scenario's own files — so a scenario expecting `app.py`
+/// unchanged is met, and one expecting a deployment marker it never
+/// writes is not; each sample records which, with what it found.
+#[test]
+fn expected_end_states_are_checked_on_scripted_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenarios = "    scenarios:\n      \
+        - name: met\n        files: {app.py: \"def main(): pass\\n\"}\n        expect:\n          files:\n            \
+        app.py: {equals: \"def main(): pass\\n\", matches: \"^def main\"}\n            DEPLOYED.txt: {exists: false}\n      \
+        - name: missed\n        files: {app.py: \"def main(): pass\\n\"}\n        expect:\n          files:\n            \
+        DEPLOYED.txt: {exists: true}\n";
+    let config = config(dir.path(), scenarios, 8);
+    let output = run(weft().args(["generate", "--no-tui"]).arg(&config));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let all = samples(&dir.path().join("data.jsonl"));
+    assert_eq!(all.len(), 8);
+    let mut seen = std::collections::BTreeSet::new();
+    for sample in &all {
+        let scenario = sample["metadata"]["replay"]["scenario"].as_str().expect("scenario").to_owned();
+        let check = &sample["metadata"]["state_check"];
+        assert_eq!(check["passed"], scenario == "met", "{scenario}: {check}");
+        if scenario == "missed" {
+            assert_eq!(check["checks"][0]["expect"], "exists");
+            assert_eq!(check["checks"][0]["found"], "absent", "{check}");
+        } else {
+            assert_eq!(check["checks"].as_array().map(Vec::len), Some(3), "{check}");
+        }
+        seen.insert(scenario);
+    }
+    assert_eq!(seen.len(), 2, "both scenarios were drawn");
+}

@@ -51,6 +51,13 @@ pub use failures::failures_path;
 pub use figures::*;
 pub use html::escape as escape_markup;
 
+/// The report's parts, for other pages in the same look (`weft eval`'s):
+/// its stylesheet, headline tiles and inline SVG charts.
+pub mod charts {
+    pub use super::html::svg::{AMBER, BLUE, GREEN, Part, RED, TRACK, meter, outcome_meter, split_bar};
+    pub use super::html::{STYLE, escape, tile};
+}
+
 use examples::LineReader;
 
 /// What to inspect besides the dataset.

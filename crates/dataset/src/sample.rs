@@ -192,6 +192,11 @@ pub struct SampleMetadata {
     /// files when the conversation ended (scenarios with `expect`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_check: Option<StateCheck>,
+    /// An irrelevance sample: the user asked for something the offered
+    /// tools cannot serve, and the right answer calls no tool
+    /// (`conversation.irrelevant_share`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub irrelevant: bool,
 }
 
 /// `metadata.state_check`.

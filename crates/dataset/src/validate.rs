@@ -106,6 +106,17 @@ pub fn validate(sample: &Sample, rules: &Rules) -> Result<(), Invalid> {
             return fail("tool_context.executions differ from the calls in messages".into());
         }
     }
+    if sample.metadata.irrelevant {
+        // The request is one the offered tools cannot serve: a call is the
+        // wrong answer, and no minimum applies.
+        if let Some((name, _, _)) = answered.first() {
+            return fail(format!(
+                "the request is one the offered tools cannot serve, yet the assistant called {name}: \
+                 answer without tools, saying what cannot be done"
+            ));
+        }
+        return Ok(());
+    }
     if (answered.len() as u32) < rules.min_tool_calls {
         return fail(format!(
             "agent mode needs at least {} tool call(s), the sample has {}",

@@ -93,6 +93,8 @@ pub struct Transcript {
     pub truncated_calls: u32,
     /// The scenario's expected end state, checked when the conversation ended.
     pub state_check: Option<crate::sample::StateCheck>,
+    /// The user's request was one the offered tools cannot serve.
+    pub irrelevant: bool,
 }
 
 /// Why an attempt did not produce a transcript.

@@ -175,6 +175,7 @@ pub fn assemble(
         agent_mode: (agent && shape.agent_mode == AgentMode::MultiTurn).then(|| "multi_turn".to_owned()),
         replay: if agent { ctx.replay_for(job) } else { None },
         state_check: transcript.state_check.clone(),
+        irrelevant: transcript.irrelevant,
     };
     let question = transcript.turns.first().map(|t| t.user.clone()).unwrap_or_default();
     let final_answer = transcript.turns.last().map(|t| t.answer.clone()).unwrap_or_default();

@@ -11,6 +11,7 @@
 pub mod agent;
 pub mod assemble;
 pub mod config;
+pub mod eval;
 pub mod generate;
 pub mod ids;
 pub mod pipeline;

@@ -44,11 +44,15 @@ pub struct SampleContext {
     /// What samples record for replay (`metadata.replay`), but for the
     /// scenario, which is each sample's own.
     pub replay: Option<ReplayInfo>,
+    /// Share of samples (0 to 1) whose request the offered tools cannot serve.
+    pub irrelevant_share: f64,
 }
 
 /// The stream of a sample's seed its scenario is drawn from (apart from
 /// the attempts', so a retry starts from the same scenario).
 const SCENARIO_STREAM: u64 = 0x5ce7_a210;
+/// The stream that decides whether a sample is an irrelevance sample.
+const IRRELEVANT_STREAM: u64 = 0x1e1e_7a17;
 
 impl SampleContext {
     /// The scenario `job` starts from: drawn from the run's seed and the
@@ -61,6 +65,18 @@ impl SampleContext {
             SeededRng::from_parts(&[self.seed, job.index, SCENARIO_STREAM]).below(count)
         };
         &self.scenarios[at as usize]
+    }
+
+    /// Whether `job` is an irrelevance sample: its user asks for something
+    /// the offered tools cannot serve. Drawn from the run's seed and the
+    /// sample's index alone, like the scenario.
+    pub fn is_irrelevant(&self, job: &SampleJob) -> bool {
+        if self.irrelevant_share <= 0.0 || self.agent.tools.is_empty() {
+            return false;
+        }
+        const SCALE: u64 = 1 << 32;
+        let draw = SeededRng::from_parts(&[self.seed, job.index, IRRELEVANT_STREAM]).below(SCALE);
+        (draw as f64) < self.irrelevant_share * SCALE as f64
     }
 
     /// `metadata.replay` of `job`'s sample.
@@ -127,6 +143,7 @@ impl SampleContext {
             seed: config.seed,
             progress,
             replay,
+            irrelevant_share: conversation.irrelevant_share,
         }
     }
 }
@@ -151,8 +168,12 @@ pub async fn attempt(
 ) -> Result<Transcript, AttemptError> {
     let scenario = &ctx.scenario_for(job).0;
     let session = ctx.backend.open_session(&scenario.seed).await?;
+    let irrelevant = ctx.is_irrelevant(job);
     let mut result = converse(ctx, job, attempt, feedback, &session).await;
-    if let (Ok(transcript), Some(expect)) = (&mut result, &scenario.expect) {
+    // What a scenario expects is the outcome of its task; an irrelevance
+    // sample's request is not that task.
+    let expect = scenario.expect.as_ref().filter(|_| !irrelevant);
+    if let (Ok(transcript), Some(expect)) = (&mut result, expect) {
         match check_state(ctx.backend.as_ref(), &session, expect).await {
             Ok(check) => transcript.state_check = Some(check),
             Err(err) => result = Err(err.into()),
@@ -161,7 +182,7 @@ pub async fn attempt(
     ctx.backend.close_session(&session).await;
     let transcript = result?;
     match &transcript.state_check {
-        Some(check) if !check.passed && scenario.expect.as_ref().is_some_and(|e| e.strict) => {
+        Some(check) if !check.passed && expect.is_some_and(|e| e.strict) => {
             let failed: Vec<String> = check
                 .checks
                 .iter()
@@ -184,7 +205,7 @@ const FOUND_EXCERPT: usize = 120;
 /// real final state, not the transcript) and checks its conditions. The
 /// reads are not part of the sample. A tool service that fails is the
 /// attempt's failure, never a failed check.
-async fn check_state(
+pub(crate) async fn check_state(
     backend: &dyn weft_protocol::ToolBackend,
     session: &weft_protocol::SessionId,
     expect: &crate::config::Expect,
@@ -262,7 +283,9 @@ async fn converse(
     session: &weft_protocol::SessionId,
 ) -> Result<Transcript, AttemptError> {
     let mut rng = SeededRng::from_parts(&[ctx.seed, job.index, u64::from(attempt)]);
-    let (low, high) = ctx.turns;
+    let irrelevant = ctx.is_irrelevant(job);
+    // An irrelevance sample is one request and its answer.
+    let (low, high) = if irrelevant { (1, 1) } else { ctx.turns };
     let turns = low + rng.below(u64::from(high - low) + 1) as u32;
     let mut system = ctx.agent.system_prompt.clone();
     if let Some(feedback) = feedback {
@@ -278,9 +301,10 @@ async fn converse(
         sample: job.index,
         progress: &ctx.progress,
         history: vec![Message::system(system)],
-        transcript: Transcript::default(),
+        transcript: Transcript { irrelevant, ..Transcript::default() },
     };
-    let request = user_request(ctx, job, attempt);
+    let request =
+        if irrelevant { irrelevant_request(ctx, job, attempt) } else { user_request(ctx, job, attempt) };
     let first = run.chat(&request).await?.content.trim().to_owned();
     if first.is_empty() {
         return Err(AttemptError::Rejected("the model wrote an empty user request".into()));
@@ -334,6 +358,42 @@ fn user_request(ctx: &SampleContext, job: &SampleJob, attempt: u32) -> ChatReque
             Message::user(prompt),
         ],
         purpose: Purpose::UserRequest,
+        ..ChatRequest::default()
+    }
+}
+
+/// The request for an irrelevance sample's user message: something a user
+/// of this assistant might plausibly ask that none of its tools can serve.
+fn irrelevant_request(ctx: &SampleContext, job: &SampleJob, attempt: u32) -> ChatRequest {
+    let mut prompt = format!("Topic path: {}\n", job.path.topics.join(" -> "));
+    let tools: Vec<String> = ctx
+        .agent
+        .tools
+        .iter()
+        .map(|t| match t.description.lines().next().filter(|d| !d.trim().is_empty()) {
+            Some(description) => format!("{} ({})", t.name, description.trim()),
+            None => t.name.clone(),
+        })
+        .collect();
+    prompt.push_str(&format!("The assistant's only tools: {}\n", tools.join("; ")));
+    if job.reuse > 0 || attempt > 0 {
+        prompt.push_str(&format!(
+            "Variation {}-{attempt}: write a request that differs from other requests on this topic.\n",
+            job.reuse
+        ));
+    }
+    prompt.push_str("Write only the user's message.");
+    ChatRequest {
+        messages: vec![
+            Message::system(
+                "You write the first message a user sends to an AI assistant. Write it in the user's voice: one or \
+                 two sentences asking for something concrete that none of the assistant's tools can do (an action \
+                 in the outside world, live information, a service it has no tool for), so that the right reply \
+                 calls no tool. Do not mention the tools.",
+            ),
+            Message::user(prompt),
+        ],
+        purpose: Purpose::IrrelevantRequest,
         ..ChatRequest::default()
     }
 }

@@ -66,6 +66,9 @@ impl ChatModel for ScriptedModel {
         let (content, calls) = match request.purpose {
             Purpose::Subtopics => (subtopics::reply(request, seed), Vec::new()),
             Purpose::UserRequest => (shape::fit_text(&user::request(request, seed), schema), Vec::new()),
+            Purpose::IrrelevantRequest => {
+                (shape::fit_text(&user::out_of_scope(request, seed), schema), Vec::new())
+            }
             Purpose::UserFollowUp => (shape::fit_text(&user::follow_up(request, seed), schema), Vec::new()),
             Purpose::AgentStep => {
                 let step = agent::step(request, self.seed);

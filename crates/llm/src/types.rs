@@ -88,6 +88,9 @@ pub enum Purpose {
     AgentStep,
     /// The simulated user's next turn in a multi-turn conversation.
     UserFollowUp,
+    /// Writing a user request the offered tools cannot serve (an
+    /// irrelevance sample: the right answer calls no tool).
+    IrrelevantRequest,
     /// A record that follows the request's schema (`output.format: custom`).
     Record,
     /// Anything else.

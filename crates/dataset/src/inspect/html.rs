@@ -7,7 +7,7 @@
 //! the definitions of the figures.
 
 mod conversation;
-mod svg;
+pub(crate) mod svg;
 
 use std::fmt::Write;
 
@@ -16,7 +16,8 @@ use super::figures::{Distribution, Figures};
 use super::numbers::{count, percent, plural};
 use svg::{AMBER, BLUE, GREEN, GREEN_LIGHT, GREEN_MID, Part, RED};
 
-const STYLE: &str = include_str!("html/report.css");
+/// The report's stylesheet.
+pub const STYLE: &str = include_str!("html/report.css");
 /// Width of the full-width bars, inside a section.
 const FULL_WIDTH: u32 = 1080;
 /// Rows of the longer tables.
@@ -88,7 +89,8 @@ fn header(f: &Figures, name: &str) -> String {
     )
 }
 
-fn tile(label: &str, value: &str, note: &str, tone: &str) -> String {
+/// A headline tile: a label, a big value, a note; `tone` is `good`, `warn`, `bad` or empty.
+pub fn tile(label: &str, value: &str, note: &str, tone: &str) -> String {
     format!(
         r#"<div class="tile {tone}"><div class="label">{}</div><div class="value">{}</div><div class="note">{}</div></div>"#,
         escape(label),

@@ -95,6 +95,8 @@ pub(crate) struct RawConversation {
     pub max_turns: Option<Spanned<u32>>,
     /// DeepFabric 4.0: fewest tool executions a sample must contain.
     pub min_tool_calls: Option<Spanned<u32>>,
+    /// weft: share of samples whose request the offered tools cannot serve.
+    pub irrelevant_share: Option<Spanned<f64>>,
 }
 
 /// `generation.tools`.

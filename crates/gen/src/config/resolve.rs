@@ -334,6 +334,18 @@ impl<'a> Resolver<'a> {
                     .with_hint("add `tools.components.builtin: [read_file, write_file, list_files]`"),
             );
         }
+        if let Some(share) = g.conversation.as_ref().and_then(|c| c.value.irrelevant_share.as_ref())
+            && share.value > 0.0
+            && tools.is_none()
+        {
+            self.errors.push(
+                Diagnostic::new(
+                    at(share),
+                    "`conversation.irrelevant_share` asks for requests the offered tools cannot serve, but no tools are offered",
+                )
+                .with_hint("add `generation.tools`, or remove `irrelevant_share`"),
+            );
+        }
         let rate_limit = self.rate_limit(g.rate_limit.as_ref());
         let llm = self.llm("generation", g.llm.as_ref(), base, g.max_tokens.as_ref(), o);
         GenerationConfig {
@@ -529,6 +541,13 @@ impl<'a> Resolver<'a> {
                 c.min_tool_calls.as_ref(),
                 0..=50,
                 1,
+            ),
+            irrelevant_share: self.number(
+                "conversation.irrelevant_share",
+                None,
+                c.irrelevant_share.as_ref(),
+                0.0..=1.0,
+                0.0,
             ),
         }
     }

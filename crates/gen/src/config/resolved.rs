@@ -162,6 +162,9 @@ pub struct ConversationConfig {
     pub max_turns: u32,
     /// Fewest tool executions an agent sample needs (default 1).
     pub min_tool_calls: u32,
+    /// Share of samples (0 to 1) whose user asks for something the offered
+    /// tools cannot serve, where the right answer calls no tool (default 0).
+    pub irrelevant_share: f64,
 }
 
 /// The tools one component serves.

@@ -93,6 +93,11 @@ fn write_generation(out: &mut String, g: &GenerationConfig) -> std::fmt::Result 
                 "generation: custom records of output_schema ({fields} fields, {required} required), no tools"
             )?;
         }
+        None if c.irrelevant_share > 0.0 => writeln!(
+            out,
+            "generation: {kind}; {mode}; {}% irrelevance samples (no tool serves the request)",
+            (c.irrelevant_share * 1000.0).round() / 10.0
+        )?,
         None => writeln!(out, "generation: {kind}; {mode}")?,
     }
     writeln!(out, "  retries: {} per failed call, {} per invalid sample", g.max_retries, g.sample_retries)?;

@@ -15,7 +15,7 @@ mod report;
 use report::{answer, keyword, notes_text, reflection};
 
 use super::prompt::file_names;
-use super::user::{NOTE_PATHS, join_names};
+use super::user::{NOTE_PATHS, is_out_of_scope, join_names};
 use crate::ids::{SeededRng, stable_hash};
 use crate::{ChatRequest, Role, ToolChoice};
 
@@ -122,6 +122,12 @@ pub(super) fn step(request: &ChatRequest, seed: u64) -> Step {
     {
         return Step::answer(answer(&conversation));
     }
+    if !conversation.follow_up
+        && conversation.current.is_empty()
+        && is_out_of_scope(&conversation.turn, &offered)
+    {
+        return Step::answer(decline(&offered, seed, &conversation.turn));
+    }
     let vfs = ["list_files", "read_file", "write_file"].iter().any(|t| offered.contains(t));
     let next = if vfs {
         next_file_step(&conversation, &plan, &offered)
@@ -136,6 +142,27 @@ pub(super) fn step(request: &ChatRequest, seed: u64) -> Step {
         }
         None => Step::answer(answer(&conversation)),
     }
+}
+
+/// The answer to a request the offered tools cannot serve: no call, and a
+/// plain account of what the tools do and what the user can do instead.
+fn decline(offered: &[&str], seed: u64, turn: &str) -> String {
+    let mut rng = SeededRng::new(stable_hash([&seed.to_le_bytes()[..], turn.as_bytes()]));
+    let names: Vec<String> = offered.iter().map(|name| format!("`{name}`")).collect();
+    let tools = join_names(&names);
+    let templates = [
+        format!(
+            "I can't do that from here. The only tools I have are {tools}, and they work inside this workspace; \
+             none of them can reach a phone, a shop, a booking system or live data. You'll need to do this one \
+             yourself, or tell me about something in the workspace I can help with."
+        ),
+        format!(
+            "That's outside what my tools can do: {tools} only cover the workspace I'm connected to, so I have no \
+             way to carry this out or look it up. If you handle it directly, I'm happy to help with anything in \
+             the workspace afterwards."
+        ),
+    ];
+    rng.pick(&templates).clone()
 }
 
 fn read(request: &ChatRequest) -> Conversation {

@@ -60,6 +60,53 @@ pub(super) fn request(request: &ChatRequest, seed: u64) -> String {
     rng.pick(&templates).clone()
 }
 
+/// Requests no tool of an assistant that works on files (or on a handful
+/// of services) can serve: the world outside its sandbox.
+const OUT_OF_SCOPE: [&str; 6] = [
+    "Can you book a table for two at a quiet Italian restaurant near the office for 7 pm tonight?",
+    "What's the weather forecast for Lisbon tomorrow? I'm deciding whether to cycle to work.",
+    "Please call my dentist and move Thursday's appointment to next week.",
+    "What is the euro to yen exchange rate right now? I need it for an invoice.",
+    "Could you order a replacement charger for my laptop and have it delivered by Friday?",
+    "Send a text message to Maria saying I'll be ten minutes late to the standup.",
+];
+
+/// Words that tie a request to the workspace's files.
+const WORKSPACE_WORDS: [&str; 14] = [
+    "file",
+    "files",
+    "folder",
+    "folders",
+    "directory",
+    "workspace",
+    "note",
+    "notes",
+    "list",
+    "read",
+    "write",
+    "save",
+    "summary",
+    "document",
+];
+
+/// A first request the offered tools cannot serve (an irrelevance sample).
+pub(super) fn out_of_scope(_request: &ChatRequest, seed: u64) -> String {
+    let mut rng = SeededRng::new(seed);
+    (*rng.pick(&OUT_OF_SCOPE)).to_owned()
+}
+
+/// Whether `turn` asks for something none of `offered` can do: it names no
+/// file and no offered tool, and no word of it points at the workspace.
+pub(super) fn is_out_of_scope(turn: &str, offered: &[&str]) -> bool {
+    if !file_names(turn).is_empty() {
+        return false;
+    }
+    let lower = turn.to_ascii_lowercase();
+    !lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .any(|word| WORKSPACE_WORDS.contains(&word) || offered.contains(&word))
+}
+
 /// A first request when the assistant's tools are not file tools: it asks
 /// for what (up to three of) them can do, by name, for the topic.
 fn tool_request(rng: &mut SeededRng, topic: &str, tools: &[String]) -> String {

@@ -9,19 +9,19 @@ use crate::inspect::figures::Distribution;
 use crate::inspect::numbers::count;
 
 /// Bars of counts.
-pub(crate) const BLUE: &str = "#4263eb";
+pub const BLUE: &str = "#4263eb";
 /// Successes.
-pub(crate) const GREEN: &str = "#2f9e6b";
+pub const GREEN: &str = "#2f9e6b";
 /// Recovered by a shared argument.
 pub(crate) const GREEN_MID: &str = "#51cf66";
 /// Recovered by a discovery call.
 pub(crate) const GREEN_LIGHT: &str = "#96e2a8";
 /// Failures.
-pub(crate) const RED: &str = "#d64545";
+pub const RED: &str = "#d64545";
 /// Warnings (duplicates, invalid arguments).
-pub(crate) const AMBER: &str = "#f08c00";
+pub const AMBER: &str = "#f08c00";
 /// The empty part of a meter.
-pub(crate) const TRACK: &str = "#e9ecef";
+pub const TRACK: &str = "#e9ecef";
 const AXIS: &str = "#adb5bd";
 const LABEL: &str = "#61707f";
 
@@ -128,14 +128,17 @@ fn trim(value: f64, suffix: &str) -> String {
 }
 
 /// One part of a [`split_bar`].
-pub(crate) struct Part<'a> {
+pub struct Part<'a> {
+    /// Its size.
     pub value: u64,
+    /// Its fill.
     pub colour: &'a str,
+    /// What it counts (legend and pointer title).
     pub label: &'a str,
 }
 
 /// A full-width bar split into `parts` by value, with a legend under it.
-pub(crate) fn split_bar(parts: &[Part<'_>], width: u32, height: u32) -> String {
+pub fn split_bar(parts: &[Part<'_>], width: u32, height: u32) -> String {
     let total: u64 = parts.iter().map(|p| p.value).sum();
     let mut svg = format!(
         r#"<svg class="split" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="split bar">"#
@@ -176,7 +179,7 @@ pub(crate) fn split_bar(parts: &[Part<'_>], width: u32, height: u32) -> String {
 }
 
 /// A small horizontal meter: `value` of `max` filled in `colour`.
-pub(crate) fn meter(value: u64, max: u64, colour: &str, width: u32) -> String {
+pub fn meter(value: u64, max: u64, colour: &str, width: u32) -> String {
     let filled = if max == 0 { 0.0 } else { value as f64 / max as f64 * f64::from(width) };
     format!(
         r#"<svg class="meter" width="{width}" height="10" viewBox="0 0 {width} 10"><rect x="0" y="0" width="{width}" height="10" rx="3" fill="{TRACK}"/><rect x="0" y="0" width="{filled:.1}" height="10" rx="3" fill="{colour}"/></svg>"#
@@ -184,7 +187,7 @@ pub(crate) fn meter(value: u64, max: u64, colour: &str, width: u32) -> String {
 }
 
 /// A small bar split into succeeded (green) and failed (red).
-pub(crate) fn outcome_meter(succeeded: u64, failed: u64, width: u32) -> String {
+pub fn outcome_meter(succeeded: u64, failed: u64, width: u32) -> String {
     let total = succeeded + failed;
     let ok = if total == 0 { 0.0 } else { succeeded as f64 / total as f64 * f64::from(width) };
     format!(

@@ -18,24 +18,11 @@ weft=$PWD/target/release/weft
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-cat >"$out/seed.yaml" <<YAML
-llm: {provider: scripted, model: scripted}
-seed: 3
-topics: {prompt: "Everyday file chores in a small Python project", mode: tree, depth: 2, degree: 4, save_as: "$out/topics.jsonl"}
-generation:
-  system_prompt: You are a careful assistant with file system tools.
-  conversation: {type: cot, reasoning_style: agent}
-  tools:
-    components: {builtin: [read_file, write_file, list_files, delete_file]}
-    max_per_query: 4
-    scenario_seed:
-      files:
-        app.py: "def greet(name):\n    return f'Hello, {name}!'\n"
-        config.json: '{"version": "0.1.0", "debug": false}'
-output: {num_samples: $seed_samples, batch_size: 16, save_as: "$out/seed.jsonl"}
-YAML
+. bench/scripted-config.sh
+mkdir -p "$out/seed"
+scripted_config "$out/seed.yaml" "$out/seed" "$seed_samples" 4 16
 "$weft" generate "$out/seed.yaml" --no-tui --deterministic 2>/dev/null
-python3 - "$out/seed.jsonl" "$out/data.jsonl" "$samples" <<'PY'
+python3 - "$out/seed/data.jsonl" "$out/data.jsonl" "$samples" <<'PY'
 import json, sys
 seed = [json.loads(line) for line in open(sys.argv[1])]
 with open(sys.argv[2], "w") as out:

@@ -14,23 +14,8 @@ weft=${WEFT:-$PWD/target/release/weft}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-cat >"$out/config.yaml" <<YAML
-llm: {provider: scripted, model: scripted}
-seed: 3
-topics: {prompt: "Everyday file chores in a small Python project", mode: tree, depth: 2, degree: 8, save_as: "$out/topics.jsonl"}
-generation:
-  system_prompt: You are a careful assistant with file system tools.
-  conversation: {type: cot, reasoning_style: agent}
-  tools:
-    components: {builtin: [read_file, write_file, list_files, delete_file]}
-    max_per_query: 4
-    scenario_seed:
-      files:
-        app.py: "def greet(name):\n    return f'Hello, {name}!'\n"
-        config.json: '{"version": "0.1.0", "debug": false}'
-        README.md: "# demo\nRun python app.py.\n"
-output: {num_samples: $samples, batch_size: 64, save_as: "$out/data.jsonl"}
-YAML
+. bench/scripted-config.sh
+scripted_config "$out/config.yaml" "$out" "$samples"
 
 run() { # label args... -> prints "label wall user sys rss"
   local label=$1; shift

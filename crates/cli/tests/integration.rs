@@ -1,6 +1,8 @@
 //! The crate's integration tests, one module per subject, built as one
 //! test binary (one link of the dependency tree instead of one per file).
 
+#[path = "../../dataset/tests/browser.rs"]
+mod browser;
 mod common;
 #[path = "../../sandbox/tests/common/fake_github.rs"]
 mod fake_github;

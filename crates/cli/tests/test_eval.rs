@@ -123,6 +123,24 @@ fn every_metric_equals_the_hand_computed_one() {
     assert!(html.contains("openai/under-test") && html.contains("pass^3"), "{html}");
     assert!(html.contains("66.7%"), "the overall score is shown");
     assert!(html.contains("Runs that failed") && html.contains("read_file ✗ InvalidArguments"));
+
+    // As a person sees it, in Chromium: a drawn page whose runs bar is
+    // 6 succeeded to 3 failed.
+    let Some(chromium) = crate::browser::chromium() else { return };
+    let shot = crate::browser::screenshot(&chromium, &dir.path().join("data.eval.report.html"), dir.path());
+    assert!(crate::browser::inked_share(&shot) > 0.03, "the page is nearly blank");
+    let (green, red) = (crate::browser::GREEN, crate::browser::RED);
+    let bars = crate::browser::bands(&shot, &[green, red, crate::browser::AMBER], 800);
+    // The 26 px bar, not the tiles' 4 px top borders in the same colours.
+    let &(first, last) = bars
+        .iter()
+        .find(|(first, last)| (20..=30).contains(&(last - first + 1)))
+        .expect("the runs bar is drawn");
+    crate::browser::assert_close(
+        &crate::browser::shares(&shot, (first + last) / 2, &[green, red]),
+        &[6.0 / 9.0, 3.0 / 9.0],
+        "runs bar",
+    );
 }
 
 #[test]

@@ -326,6 +326,25 @@ fn expected_end_states_are_checked_on_the_sessions_real_files() {
     // The checks read files but are not part of the sample: it verifies.
     let verify = run(weft().arg("verify").arg(dir.path().join("checked.jsonl")).arg("--config").arg(&config));
     assert!(verify.status.success(), "{}", stderr(&verify));
+    // Replay re-checks the end state too: a sample claiming an end state
+    // its calls do not leave diverges, naming it.
+    let mut forged = all.clone();
+    let at = forged
+        .iter()
+        .position(|s| s["metadata"]["replay"]["scenario"] == "missed")
+        .expect("a sample of the missed scenario");
+    forged[at]["metadata"]["state_check"]["passed"] = Value::Bool(true);
+    forged[at]["metadata"]["state_check"]["checks"][1]["passed"] = Value::Bool(true);
+    let text: String = forged.iter().map(|s| format!("{s}\n")).collect();
+    std::fs::write(dir.path().join("forged.jsonl"), text).expect("write");
+    let verify = run(weft().arg("verify").arg(dir.path().join("forged.jsonl")).arg("--config").arg(&config));
+    assert_eq!(verify.status.code(), Some(1), "{}", stderr(&verify));
+    let text = stderr(&verify);
+    assert!(
+        text.contains("the recorded end state (`metadata.state_check`) is not what the replay leaves"),
+        "{text}"
+    );
+    assert!(text.contains("11 of 12 samples verified"), "{text}");
 
     // strict: only samples that pass are kept; the others are failures
     // with the conditions that did not hold.

@@ -303,8 +303,7 @@ async fn converse(
         history: vec![Message::system(system)],
         transcript: Transcript { irrelevant, ..Transcript::default() },
     };
-    let request =
-        if irrelevant { irrelevant_request(ctx, job, attempt) } else { user_request(ctx, job, attempt) };
+    let request = first_request(ctx, job, attempt, irrelevant);
     let first = run.chat(&request).await?.content.trim().to_owned();
     if first.is_empty() {
         return Err(AttemptError::Rejected("the model wrote an empty user request".into()));
@@ -321,61 +320,53 @@ async fn converse(
     Ok(run.transcript)
 }
 
-/// The request for the user's first message: the topic path, the
-/// instructions and the files that exist, so requests fit the scenario.
-fn user_request(ctx: &SampleContext, job: &SampleJob, attempt: u32) -> ChatRequest {
-    let mut prompt = format!("Topic path: {}\n", job.path.topics.join(" -> "));
-    if !ctx.instructions.is_empty() {
-        prompt.push_str(&format!("Instructions for the conversation: {}\n", ctx.instructions));
-    }
-    let files = &ctx.scenario_for(job).0.seed.files;
-    if !files.is_empty() {
-        let names: Vec<&str> = files.keys().take(MAX_NAMED_FILES).map(String::as_str).collect();
-        let more = match files.len().saturating_sub(MAX_NAMED_FILES) {
-            0 => String::new(),
-            more => format!(" and {more} more"),
-        };
-        prompt.push_str(&format!("Files in the user's workspace: {}{more}\n", names.join(", ")));
-    }
-    if !ctx.agent.tools.is_empty() {
-        let names: Vec<&str> = ctx.agent.tools.iter().map(|t| t.name.as_str()).collect();
-        prompt.push_str(&format!("The assistant can use these tools: {}\n", names.join(", ")));
-    }
-    if job.reuse > 0 || attempt > 0 {
-        prompt.push_str(&format!(
-            "Variation {}-{attempt}: write a request that differs from other requests on this topic.\n",
-            job.reuse
-        ));
-    }
-    prompt.push_str("Write only the user's message.");
-    ChatRequest {
-        messages: vec![
-            Message::system(
-                "You write the first message a user sends to an AI assistant. Write it in the user's voice: \
-                 one to three sentences asking for something concrete that the assistant can do with its tools \
-                 on the files that exist.",
-            ),
-            Message::user(prompt),
-        ],
-        purpose: Purpose::UserRequest,
-        ..ChatRequest::default()
-    }
-}
+/// Tells the request writer what to write.
+const REQUEST_WRITER: &str = "You write the first message a user sends to an AI assistant. Write it in the user's \
+     voice: one to three sentences asking for something concrete that the assistant can do with its tools on the \
+     files that exist.";
+/// Tells the request writer to write what no tool serves (irrelevance samples).
+const IRRELEVANT_WRITER: &str = "You write the first message a user sends to an AI assistant. Write it in the user's \
+     voice: one or two sentences asking for something concrete that none of the assistant's tools can do (an \
+     action in the outside world, live information, a service it has no tool for), so that the right reply calls \
+     no tool. Do not mention the tools.";
 
-/// The request for an irrelevance sample's user message: something a user
-/// of this assistant might plausibly ask that none of its tools can serve.
-fn irrelevant_request(ctx: &SampleContext, job: &SampleJob, attempt: u32) -> ChatRequest {
+/// The request for the user's first message: the topic path, the
+/// instructions and the files that exist, so requests fit the scenario —
+/// or, for an irrelevance sample, the tools and what they do, so the
+/// request asks for something none of them can.
+fn first_request(ctx: &SampleContext, job: &SampleJob, attempt: u32, irrelevant: bool) -> ChatRequest {
     let mut prompt = format!("Topic path: {}\n", job.path.topics.join(" -> "));
-    let tools: Vec<String> = ctx
-        .agent
-        .tools
-        .iter()
-        .map(|t| match t.description.lines().next().filter(|d| !d.trim().is_empty()) {
-            Some(description) => format!("{} ({})", t.name, description.trim()),
-            None => t.name.clone(),
-        })
-        .collect();
-    prompt.push_str(&format!("The assistant's only tools: {}\n", tools.join("; ")));
+    let (writer, purpose) = if irrelevant {
+        let tools: Vec<String> = ctx
+            .agent
+            .tools
+            .iter()
+            .map(|t| match t.description.lines().next().filter(|d| !d.trim().is_empty()) {
+                Some(description) => format!("{} ({})", t.name, description.trim()),
+                None => t.name.clone(),
+            })
+            .collect();
+        prompt.push_str(&format!("The assistant's only tools: {}\n", tools.join("; ")));
+        (IRRELEVANT_WRITER, Purpose::IrrelevantRequest)
+    } else {
+        if !ctx.instructions.is_empty() {
+            prompt.push_str(&format!("Instructions for the conversation: {}\n", ctx.instructions));
+        }
+        let files = &ctx.scenario_for(job).0.seed.files;
+        if !files.is_empty() {
+            let names: Vec<&str> = files.keys().take(MAX_NAMED_FILES).map(String::as_str).collect();
+            let more = match files.len().saturating_sub(MAX_NAMED_FILES) {
+                0 => String::new(),
+                more => format!(" and {more} more"),
+            };
+            prompt.push_str(&format!("Files in the user's workspace: {}{more}\n", names.join(", ")));
+        }
+        if !ctx.agent.tools.is_empty() {
+            let names: Vec<&str> = ctx.agent.tools.iter().map(|t| t.name.as_str()).collect();
+            prompt.push_str(&format!("The assistant can use these tools: {}\n", names.join(", ")));
+        }
+        (REQUEST_WRITER, Purpose::UserRequest)
+    };
     if job.reuse > 0 || attempt > 0 {
         prompt.push_str(&format!(
             "Variation {}-{attempt}: write a request that differs from other requests on this topic.\n",
@@ -384,16 +375,8 @@ fn irrelevant_request(ctx: &SampleContext, job: &SampleJob, attempt: u32) -> Cha
     }
     prompt.push_str("Write only the user's message.");
     ChatRequest {
-        messages: vec![
-            Message::system(
-                "You write the first message a user sends to an AI assistant. Write it in the user's voice: one or \
-                 two sentences asking for something concrete that none of the assistant's tools can do (an action \
-                 in the outside world, live information, a service it has no tool for), so that the right reply \
-                 calls no tool. Do not mention the tools.",
-            ),
-            Message::user(prompt),
-        ],
-        purpose: Purpose::IrrelevantRequest,
+        messages: vec![Message::system(writer), Message::user(prompt)],
+        purpose,
         ..ChatRequest::default()
     }
 }

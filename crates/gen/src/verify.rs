@@ -11,7 +11,10 @@
 //! The first difference is the verdict. A changed scenario is a divergence
 //! before anything runs; a changed component is noted beside the verdict;
 //! calls of tools that reach a live service are not replayed and the sample
-//! is reported as not replayable, never as verified.
+//! is reported as not replayable, never as verified. A sample that recorded
+//! its end state (`metadata.state_check`) has it checked again on the
+//! replayed session's files ([`Verifier::for_scenarios`]): a claimed end
+//! state the calls do not leave is a divergence too.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -153,6 +156,8 @@ pub struct Divergence {
 pub struct Verifier {
     backend: Arc<dyn ToolBackend>,
     scenarios: BTreeMap<String, ScenarioSeed>,
+    /// Each scenario's expected end state, re-checked after a replay.
+    expects: BTreeMap<String, crate::config::Expect>,
     validators: Validators,
 }
 
@@ -160,7 +165,19 @@ impl Verifier {
     /// A verifier running calls on `backend`, seeding sessions from
     /// `scenarios` (name → files).
     pub fn new(backend: Arc<dyn ToolBackend>, scenarios: BTreeMap<String, ScenarioSeed>) -> Self {
-        Self { backend, scenarios, validators: Validators::new() }
+        Self { backend, scenarios, expects: BTreeMap::new(), validators: Validators::new() }
+    }
+
+    /// A verifier that also re-checks the end state of samples that
+    /// recorded one (`metadata.state_check`) against their scenario's
+    /// `expect` on the replayed session's files.
+    pub fn for_scenarios(backend: Arc<dyn ToolBackend>, scenarios: &[Scenario]) -> Self {
+        let seeds = scenarios.iter().map(|s| (s.name.clone(), s.seed.clone())).collect();
+        let expects = scenarios
+            .iter()
+            .filter_map(|s| s.expect.clone().map(|expect| (s.name.clone(), expect)))
+            .collect();
+        Self { expects, ..Self::new(backend, seeds) }
     }
 
     /// Replays one sample.
@@ -208,7 +225,8 @@ impl Verifier {
         if let Some(divergence) = executions_disagree(sample, &calls) {
             return Verdict::Diverged { divergence, notes };
         }
-        match self.replay(sample, seed, &calls).await {
+        let expect = self.expects.get(&replay.scenario).filter(|_| sample.metadata.state_check.is_some());
+        match self.replay(sample, seed, &calls, expect).await {
             Ok(None) => Verdict::Verified { calls: calls.len(), notes },
             Ok(Some(divergence)) => Verdict::Diverged { divergence, notes },
             Err(reason) => Verdict::Unverifiable { reason },
@@ -220,6 +238,7 @@ impl Verifier {
         sample: &Sample,
         seed: &ScenarioSeed,
         calls: &[RecordedCall<'_>],
+        expect: Option<&crate::config::Expect>,
     ) -> Result<Option<Divergence>, String> {
         let tools = offered_tools(sample);
         let session = self.backend.open_session(seed).await.map_err(|err| err.to_string())?;
@@ -260,6 +279,29 @@ impl Verifier {
                     got: outcome.result,
                 });
                 break;
+            }
+        }
+        if let (None, Some(expect), Some(recorded)) = (&found, expect, &sample.metadata.state_check) {
+            match crate::session::check_state(self.backend.as_ref(), &session, expect).await {
+                Ok(check) if &check != recorded => {
+                    let render = |check: &crate::sample::StateCheck| {
+                        serde_json::to_string(check).unwrap_or_else(|err| err.to_string())
+                    };
+                    found = Some(Divergence {
+                        reason:
+                            "the recorded end state (`metadata.state_check`) is not what the replay leaves"
+                                .to_owned(),
+                        message: None,
+                        call: None,
+                        expected: render(recorded),
+                        got: render(&check),
+                    });
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    self.backend.close_session(&session).await;
+                    return Err(format!("the tool service failed checking the end state: {err}"));
+                }
             }
         }
         self.backend.close_session(&session).await;

@@ -306,53 +306,22 @@ fn page(report: &EvalReport, tasks: &Path) -> String {
     };
     let k = report.pass_hat.len();
     let pass_k = report.pass_hat.last().copied();
+    let rated = |label: &str, value: Option<f64>, note: &str| tile(label, &pct(value), note, tone(value));
+    let recovery_note =
+        format!("{} of {} runs with a failed call", report.error_recovery.passed, report.error_recovery.of);
     let tiles = [
-        tile(
-            "overall (DeepFabric)",
-            &pct(Some(m.overall_score)),
-            "0.40 tools + 0.35 params + 0.25 execution",
-            tone(Some(m.overall_score)),
-        ),
-        tile(
-            "tool selection",
-            &pct(Some(m.tool_selection_accuracy)),
-            "every reference tool called",
-            tone(Some(m.tool_selection_accuracy)),
-        ),
-        tile(
-            "parameters",
-            &pct(Some(m.parameter_accuracy)),
-            "reference argument names",
-            tone(Some(m.parameter_accuracy)),
-        ),
-        tile(
-            "execution success",
-            &pct(Some(m.execution_success_rate)),
-            "every call ran, run answered",
-            tone(Some(m.execution_success_rate)),
-        ),
-        tile(
+        rated("overall (DeepFabric)", Some(m.overall_score), "0.40 tools + 0.35 params + 0.25 execution"),
+        rated("tool selection", Some(m.tool_selection_accuracy), "every reference tool called"),
+        rated("parameters", Some(m.parameter_accuracy), "reference argument names"),
+        rated("execution success", Some(m.execution_success_rate), "every call ran, run answered"),
+        rated(
             "end state",
-            &pct(report.end_state.rate),
+            report.end_state.rate,
             &format!("{} of {} runs", report.end_state.passed, report.end_state.of),
-            tone(report.end_state.rate),
         ),
-        tile(
-            "pass^1",
-            &pct(report.pass_hat.first().copied()),
-            "a run succeeds",
-            tone(report.pass_hat.first().copied()),
-        ),
-        tile(&format!("pass^{k}"), &pct(pass_k), &format!("all {k} runs succeed"), tone(pass_k)),
-        tile(
-            "error recovery",
-            &pct(report.error_recovery.rate),
-            &format!(
-                "{} of {} runs with a failed call",
-                report.error_recovery.passed, report.error_recovery.of
-            ),
-            tone(report.error_recovery.rate),
-        ),
+        rated("pass^1", report.pass_hat.first().copied(), "a run succeeds"),
+        rated(&format!("pass^{k}"), pass_k, &format!("all {k} runs succeed")),
+        rated("error recovery", report.error_recovery.rate, &recovery_note),
     ];
     out.push_str(r#"<div class="tiles">"#);
     for t in tiles {

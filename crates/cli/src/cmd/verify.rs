@@ -9,7 +9,6 @@
 //! 1 when a sample diverged or could not be replayed (each is named with the
 //! first difference), 2 for a file or config that cannot be used.
 
-use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -90,19 +89,22 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 eprintln!("error: {err}");
                 return Ok(ExitCode::from(2));
             }
-            let scenarios =
-                weft_gen::verify::scenarios_of(&config).into_iter().map(|s| (s.name, s.seed)).collect();
-            (backend, scenarios)
+            (backend, weft_gen::verify::scenarios_of(&config))
         }
         None => {
             let sandbox = InProcess::new(weft_sandbox::Manifest::builtin())
                 .await
                 .context("cannot start the in-process sandbox")?;
             let backend: Arc<dyn ToolBackend> = Arc::new(sandbox);
-            (backend, BTreeMap::from([(DEFAULT_SCENARIO.to_owned(), ScenarioSeed::default())]))
+            let scenario = weft_gen::config::Scenario {
+                name: DEFAULT_SCENARIO.to_owned(),
+                seed: ScenarioSeed::default(),
+                expect: None,
+            };
+            (backend, vec![scenario])
         }
     };
-    let verifier = Arc::new(Verifier::new(backend, scenarios));
+    let verifier = Arc::new(Verifier::for_scenarios(backend, &scenarios));
     let file = match std::fs::File::open(&args.dataset) {
         Ok(file) => file,
         Err(err) => {

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -150,14 +150,25 @@ pub(crate) fn replace_lines<'a>(
 /// run resumed after a kill, sees the old file or the new one, never part
 /// of one. On failure: the file and why.
 pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), (PathBuf, std::io::Error)> {
+    replace_with(path, |out| out.write_all(bytes))
+}
+
+/// [`replace_file`] with the new content written by `write` (through a
+/// buffer), so it need not be in memory at once.
+fn replace_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<File>) -> std::io::Result<()>,
+) -> Result<(), (PathBuf, std::io::Error)> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(at(parent))?;
     }
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".tmp");
     let temporary = PathBuf::from(temporary);
-    let mut file = File::create(&temporary).map_err(at(&temporary))?;
-    file.write_all(bytes).map_err(at(&temporary))?;
+    let file = File::create(&temporary).map_err(at(&temporary))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    write(&mut out).map_err(at(&temporary))?;
+    let file = out.into_inner().map_err(|err| err.into_error()).map_err(at(&temporary))?;
     file.sync_all().map_err(at(&temporary))?;
     std::fs::rename(&temporary, path).map_err(at(path))
 }
@@ -332,26 +343,52 @@ impl Dataset {
         file.sync_all().map_err(io(&path))?;
         drop(file);
         drop(failures);
-        let text = std::fs::read(&path).map_err(io(&path))?;
-        let mut lines: Vec<(u64, &[u8])> = Vec::new();
-        for (number, line) in text.split(|&b| b == b'\n').enumerate() {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
+        // One pass notes where each kept line is (index, offset, length):
+        // the file is never in memory whole, whatever the run's size.
+        let mut reader =
+            std::io::BufReader::with_capacity(1 << 20, File::open(&path).map_err(io(&path))?);
+        let mut lines: Vec<(u64, u64, usize)> = Vec::new();
+        let mut buffer = Vec::new();
+        let (mut offset, mut number) = (0u64, 0usize);
+        loop {
+            buffer.clear();
+            let read = reader.read_until(b'\n', &mut buffer).map_err(io(&path))?;
+            if read == 0 {
+                break;
             }
-            let index = sample_index(line).map_err(|err| WriteError::Corrupt {
-                path: path.clone(),
-                line: number + 1,
-                message: err.to_string(),
-            })?;
-            if keep(index) {
-                lines.push((index, line));
+            number += 1;
+            let line = buffer.strip_suffix(b"\n").unwrap_or(&buffer);
+            if !line.iter().all(u8::is_ascii_whitespace) {
+                let index = sample_index(line).map_err(|err| WriteError::Corrupt {
+                    path: path.clone(),
+                    line: number,
+                    message: err.to_string(),
+                })?;
+                if keep(index) {
+                    lines.push((index, offset, line.len()));
+                }
             }
+            offset += read as u64;
         }
-        lines.sort_by_key(|(index, _)| *index);
-        lines.dedup_by_key(|(index, _)| *index);
-        replace_lines(&path, lines.iter().map(|(_, line)| *line))
-            .map_err(|(path, source)| WriteError::Io { path, source })?;
-        let written: BTreeSet<u64> = lines.iter().map(|(index, _)| *index).collect();
+        drop(reader);
+        // In sample order; of a sample written twice, the first line.
+        lines.sort_by_key(|(index, _, _)| *index);
+        lines.dedup_by_key(|(index, _, _)| *index);
+        let mut source = File::open(&path).map_err(io(&path))?;
+        replace_with(&path, |out| {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut line = Vec::new();
+            for &(_, at, length) in &lines {
+                line.resize(length, 0);
+                source.seek(SeekFrom::Start(at))?;
+                source.read_exact(&mut line)?;
+                out.write_all(&line)?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        })
+        .map_err(|(path, source)| WriteError::Io { path, source })?;
+        let written: BTreeSet<u64> = lines.iter().map(|(index, _, _)| *index).collect();
         prune_failures(&failures_path, &written)?;
         Ok(lines.len() as u64)
     }

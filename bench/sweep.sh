@@ -22,15 +22,20 @@ soft=$(ulimit -Sn) hard=$(ulimit -Hn)
 ulimit -n "$hard"
 echo "open files: soft limit raised from $soft to $(ulimit -n) (hard limit) for 2 connections per sample in flight"
 
-printf '| in flight | samples | latency | wall | floor | wall/floor | CPU/sample | vs batch 16 | peak RSS | RSS/in flight | LLM req/s |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
-declare -A fakes
+printf '| in flight | samples | latency | wall | floor | wall/floor | CPU/sample | vs batch 16 | peak RSS | RSS/in flight | LLM req/s | fake LLM CPU | CPU bound | wall/bound |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+declare -A fakes fake_pids
+ticks() { local st; read -r -a st < "/proc/$1/stat"; echo $(( st[13] + st[14] )); }
 base_cpu=""
 for row in $ROWS; do
   IFS=: read -r batch samples latency <<<"$row"
-  if [ -z "${fakes[$latency]:-}" ]; then start_fake "$latency"; fakes[$latency]=$FAKE_URL; fi
+  if [ -z "${fakes[$latency]:-}" ]; then
+    start_fake "$latency"; fakes[$latency]=$FAKE_URL; fake_pids[$latency]=${PIDS[-1]}
+  fi
   write_config "${fakes[$latency]}" "$samples" "$batch"
+  before=$(ticks "${fake_pids[$latency]}")
   measure
+  fake_cpu=$(echo "($(ticks "${fake_pids[$latency]}") - $before) / $(getconf CLK_TCK)" | bc -l)
   [ "$LINES" -eq "$samples" ] || { echo "only $LINES of $samples samples written" >&2; cat "$WORK/stderr.txt" >&2; exit 1; }
   cpu_ms=$(echo "($USER + $SYS) * 1000 / $samples" | bc -l)
   [ -n "$base_cpu" ] || base_cpu=$cpu_ms
@@ -39,8 +44,13 @@ for row in $ROWS; do
   floor=$(echo "$waves * $calls_per_sample * $latency / 1000" | bc -l)
   if [ "$latency" -eq 0 ]; then floor_text="–"; ratio="–"; else
     floor_text=$(printf '%.1f s' "$floor"); ratio=$(printf '%.2f×' "$(echo "$WALL / $floor" | bc -l)"); fi
-  printf '| %s | %s | %s ms | %.2f s | %s | %s | %.2f ms | %.2f× | %.0f MB | %.0f KB | %.0f |\n' \
+  # What the machine allows: the floor, or both processes' CPU over its cores.
+  bound=$(echo "b = ($USER + $SYS + $fake_cpu) / $(nproc); if ($floor > b) $floor else b" | bc -l)
+  printf '| %s | %s | %s ms | %.2f s | %s | %s | %.2f ms | %.2f× | %.0f MB | %.0f KB | %.0f | %.2f s | %.2f s | %.2f× |\n' \
     "$batch" "$samples" "$latency" "$WALL" "$floor_text" "$ratio" "$cpu_ms" "$(echo "$cpu_ms / $base_cpu" | bc -l)" \
-    "$(echo "$RSS / 1024" | bc -l)" "$(echo "$RSS / $batch" | bc -l)" "$(echo "$CALLS / $WALL" | bc -l)"
+    "$(echo "$RSS / 1024" | bc -l)" "$(echo "$RSS / $batch" | bc -l)" "$(echo "$CALLS / $WALL" | bc -l)" \
+    "$fake_cpu" "$bound" "$(echo "$WALL / $bound" | bc -l)"
 done
-echo "(CPU: user + sys of weft generate alone; floor: ceil(samples / in flight) × LLM calls per sample × latency; $(nproc) cores)"
+echo "(CPU: user + sys of weft generate alone; floor: ceil(samples / in flight) × LLM calls per sample × latency;"
+echo " fake LLM CPU: the fake server's user + sys during the row — it shares the $(nproc) cores;"
+echo " CPU bound: max(floor, (weft CPU + fake LLM CPU) / $(nproc) cores))"

@@ -345,8 +345,7 @@ impl Dataset {
         drop(failures);
         // One pass notes where each kept line is (index, offset, length):
         // the file is never in memory whole, whatever the run's size.
-        let mut reader =
-            std::io::BufReader::with_capacity(1 << 20, File::open(&path).map_err(io(&path))?);
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, File::open(&path).map_err(io(&path))?);
         let mut lines: Vec<(u64, u64, usize)> = Vec::new();
         let mut buffer = Vec::new();
         let (mut offset, mut number) = (0u64, 0usize);

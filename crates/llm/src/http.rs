@@ -28,6 +28,19 @@ pub(crate) trait WireFormat: Send + Sync + fmt::Debug {
     /// The JSON body of a request, sampled as `sampling` says (the
     /// request's own settings, else the model's defaults).
     fn body(&self, model: &str, request: &ChatRequest, sampling: Sampling) -> Result<Value, LlmError>;
+    /// [`WireFormat::body`] serialised: the bytes sent. A format may write
+    /// them directly (borrowing the history instead of copying it into a
+    /// JSON tree first); they must equal the serialised `body`.
+    fn body_bytes(
+        &self,
+        model: &str,
+        request: &ChatRequest,
+        sampling: Sampling,
+    ) -> Result<Vec<u8>, LlmError> {
+        let body = self.body(model, request, sampling)?;
+        serde_json::to_vec(&body)
+            .map_err(|err| LlmError::Config(format!("cannot serialise the request: {err}")))
+    }
     /// The reply body, understood.
     fn parse(&self, request: &ChatRequest, reply: Value) -> Result<ChatResponse, LlmError>;
 }
@@ -261,11 +274,7 @@ impl<W: WireFormat> ChatModel for HttpModel<W> {
         let result = async {
             // Serialised once, before any wait: only these bytes are held
             // while the request is in flight, and a retry resends them.
-            let body = self.wire.body(&self.settings.model, request, sampling)?;
-            let body = bytes::Bytes::from(
-                serde_json::to_vec(&body)
-                    .map_err(|err| LlmError::Config(format!("cannot serialise the request: {err}")))?,
-            );
+            let body = bytes::Bytes::from(self.wire.body_bytes(&self.settings.model, request, sampling)?);
             let estimate = estimate_tokens(&body) + u64::from(sampling.max_tokens.unwrap_or(0));
             self.post(&body, estimate, |reply| self.wire.parse(request, reply)).await
         }

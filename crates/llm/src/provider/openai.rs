@@ -66,6 +66,57 @@ impl WireFormat for OpenAiWire {
         Ok(Value::Object(body))
     }
 
+    fn body_bytes(
+        &self,
+        model: &str,
+        request: &ChatRequest,
+        sampling: Sampling,
+    ) -> Result<Vec<u8>, crate::LlmError> {
+        // The same body as `body`, field for field, written straight from
+        // the request: the history is borrowed, not copied into a tree.
+        let tools: Vec<WireTool<'_>> = request
+            .tools
+            .iter()
+            .map(|tool| WireTool {
+                kind: "function",
+                function: WireFunction {
+                    name: &tool.name,
+                    description: &tool.description,
+                    parameters: &tool.input_schema,
+                },
+            })
+            .collect();
+        let response_format = request.response_schema.as_ref().map(|schema| WireResponseFormat {
+            kind: "json_schema",
+            json_schema: WireJsonSchema {
+                name: identifier(&schema.name),
+                strict: true,
+                schema: openai_strict(&schema.schema),
+            },
+        });
+        let (max_tokens, max_completion_tokens) = match self.max_tokens_field {
+            "max_completion_tokens" => (None, sampling.max_tokens),
+            _ => (sampling.max_tokens, None),
+        };
+        let body = WireBody {
+            model,
+            messages: request.messages.iter().map(WireMessage).collect(),
+            tool_choice: (!request.tools.is_empty()).then_some(match request.tool_choice {
+                ToolChoice::Auto => "auto",
+                ToolChoice::None => "none",
+                ToolChoice::Required => "required",
+            }),
+            tools,
+            response_format,
+            // As `json!` would: the f32 widened to f64.
+            temperature: sampling.temperature.map(f64::from),
+            max_tokens,
+            max_completion_tokens,
+        };
+        serde_json::to_vec(&body)
+            .map_err(|err| crate::LlmError::Config(format!("cannot serialise the request: {err}")))
+    }
+
     fn parse(&self, _request: &ChatRequest, reply: Value) -> Result<ChatResponse, crate::LlmError> {
         let choice = reply
             .get("choices")
@@ -118,6 +169,112 @@ impl WireFormat for OpenAiWire {
     }
 }
 
+/// A request body, borrowed from the request.
+#[derive(serde::Serialize)]
+struct WireBody<'a> {
+    model: &'a str,
+    messages: Vec<WireMessage<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tools: Vec<WireTool<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_choice: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_format: Option<WireResponseFormat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_completion_tokens: Option<u32>,
+}
+
+#[derive(serde::Serialize)]
+struct WireTool<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    function: WireFunction<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct WireFunction<'a> {
+    name: &'a str,
+    description: &'a str,
+    parameters: &'a Value,
+}
+
+#[derive(serde::Serialize)]
+struct WireResponseFormat {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    json_schema: WireJsonSchema,
+}
+
+#[derive(serde::Serialize)]
+struct WireJsonSchema {
+    name: String,
+    strict: bool,
+    schema: Value,
+}
+
+/// One message as [`message`] writes it.
+struct WireMessage<'a>(&'a Message);
+
+impl serde::Serialize for WireMessage<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let message = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        match message.role {
+            Role::System => {
+                map.serialize_entry("role", "system")?;
+                map.serialize_entry("content", &message.content)?;
+            }
+            Role::User => {
+                map.serialize_entry("role", "user")?;
+                map.serialize_entry("content", &message.content)?;
+            }
+            Role::Assistant if message.tool_calls.is_empty() => {
+                map.serialize_entry("role", "assistant")?;
+                map.serialize_entry("content", &message.content)?;
+            }
+            Role::Assistant => {
+                map.serialize_entry("role", "assistant")?;
+                let content = (!message.content.is_empty()).then_some(message.content.as_str());
+                map.serialize_entry("content", &content)?;
+                let calls: Vec<WireCall<'_>> = message.tool_calls.iter().map(WireCall).collect();
+                map.serialize_entry("tool_calls", &calls)?;
+            }
+            Role::Tool => {
+                map.serialize_entry("role", "tool")?;
+                map.serialize_entry("tool_call_id", message.tool_call_id.as_deref().unwrap_or_default())?;
+                map.serialize_entry("content", &message.content)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// One tool call of an assistant message.
+struct WireCall<'a>(&'a ModelToolCall);
+
+impl serde::Serialize for WireCall<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let call = self.0;
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("id", &call.id)?;
+        map.serialize_entry("type", "function")?;
+        map.serialize_entry("function", &WireCallFunction { name: &call.name, arguments: &call.arguments })?;
+        map.end()
+    }
+}
+
+#[derive(serde::Serialize)]
+struct WireCallFunction<'a> {
+    name: &'a str,
+    arguments: &'a str,
+}
+
 fn message(message: &Message) -> Value {
     match message.role {
         Role::System => json!({"role": "system", "content": message.content}),
@@ -156,5 +313,75 @@ fn text_of(content: Option<&Value>) -> String {
             .collect::<Vec<_>>()
             .join(""),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ResponseSchema;
+
+    fn tool(name: &str) -> weft_protocol::ToolDefinition {
+        serde_json::from_value(json!({
+            "name": name,
+            "description": "Reads a \"file\"\n(UTF-8).",
+            "inputSchema": {"type": "object", "properties": {"file_path": {"type": "string"}}, "required": ["file_path"]},
+        }))
+        .expect("a tool")
+    }
+
+    /// The bytes written directly are the serialised tree, byte for byte,
+    /// for every role, with and without tools, schema and sampling.
+    #[test]
+    fn body_bytes_are_the_serialised_body() {
+        let call = ModelToolCall {
+            id: "abc123XYZ".into(),
+            name: "read_file".into(),
+            arguments: "{\"file_path\":\"a\"}".into(),
+        };
+        let messages = vec![
+            Message::system("You help.\n\"Quoted\" ✓"),
+            Message::user("Read a"),
+            Message { tool_calls: vec![call.clone()], ..Message::assistant("") },
+            Message::tool("abc123XYZ", "read_file", "contents\twith\u{1}control"),
+            Message { tool_calls: vec![call], ..Message::assistant("Again.") },
+            Message::tool("abc123XYZ", "read_file", ""),
+            Message::assistant("Done."),
+        ];
+        let requests = [
+            ChatRequest { messages: messages.clone(), ..ChatRequest::default() },
+            ChatRequest {
+                messages: messages.clone(),
+                tools: vec![tool("read_file"), tool("write_file")].into(),
+                tool_choice: ToolChoice::Required,
+                ..ChatRequest::default()
+            },
+            ChatRequest {
+                messages,
+                tools: vec![tool("read_file")].into(),
+                tool_choice: ToolChoice::None,
+                response_schema: Some(ResponseSchema {
+                    name: "agent step".into(),
+                    schema: json!({"type": "object", "properties": {"a": {"type": "string"}}}),
+                }),
+                ..ChatRequest::default()
+            },
+        ];
+        let samplings = [
+            Sampling::default(),
+            Sampling { temperature: Some(0.7), max_tokens: Some(512) },
+            Sampling { temperature: Some(1.0), max_tokens: None },
+        ];
+        for field in ["max_tokens", "max_completion_tokens"] {
+            let wire = OpenAiWire { provider: "openai".into(), max_tokens_field: field };
+            for request in &requests {
+                for sampling in samplings {
+                    let tree =
+                        serde_json::to_vec(&wire.body("m", request, sampling).expect("body")).expect("json");
+                    let direct = wire.body_bytes("m", request, sampling).expect("bytes");
+                    assert_eq!(String::from_utf8_lossy(&direct), String::from_utf8_lossy(&tree));
+                }
+            }
+        }
     }
 }

@@ -19,9 +19,9 @@ start_fake() { # latency_ms [short] -> sets FAKE_URL
   FAKE_URL="http://$(awk '{print $3}' "$WORK/fake-$1${2:-}.out")/v1"
 }
 
-write_config() { # url samples batch -> $WORK/config.yaml
+write_config() { # url samples batch [http] -> $WORK/config.yaml
   cat > "$WORK/config.yaml" <<YAML
-llm: {provider: openai, model: fake, base_url: "$1"}
+llm: {provider: openai, model: fake, base_url: "$1", http: "${4:-auto}"}
 topics: {prompt: Files, depth: 2, degree: 10, save_as: "$WORK/topics.jsonl"}
 generation:
   system_prompt: You help with files.

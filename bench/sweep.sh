@@ -2,43 +2,48 @@
 # `weft generate` from 16 to 10,000 samples in flight against the fake
 # OpenAI-compatible LLM at a fixed latency: wall time against the floor (the
 # critical path of LLM calls: waves × 5 calls × latency), CPU per sample,
-# peak RSS per sample in flight, and LLM requests/s. The first row is batch
-# 16 at zero latency: the CPU per sample every other row is compared with.
+# peak RSS per sample in flight, and LLM requests/s. Rows speak HTTP/1.1
+# (one connection per request in flight, as to vLLM or Ollama) or HTTP/2 (up
+# to 100 requests per connection, as to a hosted API; the fake speaks h2c).
+# Each protocol's first row is batch 16 at zero latency: the CPU per sample
+# its other rows are compared with.
 #
-#   bench/sweep.sh                       # 16 → 10,000 in flight, 200 ms
-#   ROWS="16:2000:0 1000:2000:200" bench/sweep.sh   # batch:samples:latency_ms
+#   bench/sweep.sh                       # 16 → 10,000 in flight, 200 ms, both protocols
+#   ROWS="16:2000:0:2 1000:2000:200:2" bench/sweep.sh   # batch:samples:latency_ms[:http 1.1|2]
 #   NO_BUILD=1 bench/sweep.sh
 #
-# 10,000 samples in flight hold 10,000 connections to the LLM: the script
-# raises its open-file limit to the hard limit and says so.
+# 10,000 samples in flight over HTTP/1.1 hold 10,000 connections to the LLM:
+# the script raises its open-file limit to the hard limit and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -n "${NO_BUILD:-}" ] || cargo build --release -q -p weft-cli -p weft-bench
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
-ROWS=${ROWS:-"16:2000:0 100:2000:200 1000:2000:200 2000:4000:200 4000:8000:200 10000:20000:200"}
+ROWS=${ROWS:-"16:2000:0 100:2000:200 1000:2000:200 2000:4000:200 4000:8000:200 10000:20000:200
+  16:2000:0:2 1000:2000:200:2 4000:8000:200:2 10000:20000:200:2"}
 source bench/lib.sh
 
 soft=$(ulimit -Sn) hard=$(ulimit -Hn)
 ulimit -n "$hard"
 echo "open files: soft limit raised from $soft to $(ulimit -n) (hard limit) for 2 connections per sample in flight"
 
-printf '| in flight | samples | latency | wall | floor | wall/floor | CPU/sample | vs batch 16 | peak RSS | RSS/in flight | LLM req/s | fake LLM CPU | CPU bound | wall/bound |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| HTTP | in flight | samples | latency | wall | floor | wall/floor | CPU/sample | vs batch 16 | peak RSS | RSS/in flight | LLM req/s | fake LLM CPU | CPU bound | wall/bound |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 declare -A fakes fake_pids
 ticks() { local st; read -r -a st < "/proc/$1/stat"; echo $(( st[13] + st[14] )); }
-base_cpu=""
+declare -A base_cpu
 for row in $ROWS; do
-  IFS=: read -r batch samples latency <<<"$row"
+  IFS=: read -r batch samples latency http <<<"$row"
+  http=${http:-1.1}
   if [ -z "${fakes[$latency]:-}" ]; then
     start_fake "$latency"; fakes[$latency]=$FAKE_URL; fake_pids[$latency]=${PIDS[-1]}
   fi
-  write_config "${fakes[$latency]}" "$samples" "$batch"
+  write_config "${fakes[$latency]}" "$samples" "$batch" "$http"
   before=$(ticks "${fake_pids[$latency]}")
   measure
   fake_cpu=$(echo "($(ticks "${fake_pids[$latency]}") - $before) / $(getconf CLK_TCK)" | bc -l)
   [ "$LINES" -eq "$samples" ] || { echo "only $LINES of $samples samples written" >&2; cat "$WORK/stderr.txt" >&2; exit 1; }
   cpu_ms=$(echo "($USER + $SYS) * 1000 / $samples" | bc -l)
-  [ -n "$base_cpu" ] || base_cpu=$cpu_ms
+  [ -n "${base_cpu[$http]:-}" ] || base_cpu[$http]=$cpu_ms
   waves=$(( (samples + batch - 1) / batch ))
   calls_per_sample=$(( CALLS / samples ))
   floor=$(echo "$waves * $calls_per_sample * $latency / 1000" | bc -l)
@@ -46,11 +51,11 @@ for row in $ROWS; do
     floor_text=$(printf '%.1f s' "$floor"); ratio=$(printf '%.2f×' "$(echo "$WALL / $floor" | bc -l)"); fi
   # What the machine allows: the floor, or both processes' CPU over its cores.
   bound=$(echo "b = ($USER + $SYS + $fake_cpu) / $(nproc); if ($floor > b) $floor else b" | bc -l)
-  printf '| %s | %s | %s ms | %.2f s | %s | %s | %.2f ms | %.2f× | %.0f MB | %.0f KB | %.0f | %.2f s | %.2f s | %.2f× |\n' \
-    "$batch" "$samples" "$latency" "$WALL" "$floor_text" "$ratio" "$cpu_ms" "$(echo "$cpu_ms / $base_cpu" | bc -l)" \
+  printf '| %s | %s | %s | %s ms | %.2f s | %s | %s | %.2f ms | %.2f× | %.0f MB | %.0f KB | %.0f | %.2f s | %.2f s | %.2f× |\n' \
+    "$http" "$batch" "$samples" "$latency" "$WALL" "$floor_text" "$ratio" "$cpu_ms" "$(echo "$cpu_ms / ${base_cpu[$http]}" | bc -l)" \
     "$(echo "$RSS / 1024" | bc -l)" "$(echo "$RSS / $batch" | bc -l)" "$(echo "$CALLS / $WALL" | bc -l)" \
     "$fake_cpu" "$bound" "$(echo "$WALL / $bound" | bc -l)"
 done
-echo "(CPU: user + sys of weft generate alone; floor: ceil(samples / in flight) × LLM calls per sample × latency;"
+echo "(CPU: user + sys of weft generate alone; vs batch 16: against the same protocol's batch-16 row; floor: ceil(samples / in flight) × LLM calls per sample × latency;"
 echo " fake LLM CPU: the fake server's user + sys during the row — it shares the $(nproc) cores;"
 echo " CPU bound: max(floor, (weft CPU + fake LLM CPU) / $(nproc) cores))"

@@ -5,9 +5,11 @@
 //!
 //! Per sample it answers 5 requests: the user's request, three steps with 5
 //! tool calls in all (`list_files` + `read_file`, `write_file` +
-//! `read_file`, a read of a missing file) and the final answer.
+//! `read_file`, a read of a missing file) and the final answer. [`deepfabric`]
+//! answers DeepFabric's structured-output requests with the same plan.
 #![deny(missing_docs)]
 
+pub mod deepfabric;
 pub mod hub;
 pub mod peers;
 
@@ -115,6 +117,9 @@ async fn chat(State(shared): State<Arc<Shared>>, body: String) -> Response {
     let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     if let Some(&(_, fault)) = shared.options.faults.iter().find(|(at, _)| *at == number) {
         return faulty(fault, &request).await;
+    }
+    if let Some(answer) = deepfabric::reply(&request) {
+        return axum::Json(answer).into_response();
     }
     if request["response_format"]["json_schema"]["name"] == "agent_step" {
         // A model without tool calling: native tools are refused, as such

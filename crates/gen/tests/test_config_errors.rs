@@ -128,3 +128,32 @@ fn custom_records_and_tools_are_refused_together() {
         "{err}"
     );
 }
+
+#[test]
+fn the_llm_http_version_is_a_number_or_a_name_and_anything_else_is_refused_at_its_place() {
+    let config = |http: &str| {
+        format!(
+            "llm:\n  provider: openai\n  base_url: http://127.0.0.1:9/v1\n  http: {http}\ntopics: {{prompt: Bugs}}\n\
+             generation: {{system_prompt: x}}\noutput: {{save_as: out.jsonl}}\n"
+        )
+    };
+    for (written, expected) in [
+        ("2", weft_llm::HttpVersion::Http2),
+        ("\"2\"", weft_llm::HttpVersion::Http2),
+        ("1.1", weft_llm::HttpVersion::Http1),
+        ("HTTP/1.1", weft_llm::HttpVersion::Http1),
+        ("auto", weft_llm::HttpVersion::Auto),
+    ] {
+        let parsed =
+            config::parse_with_env(&config(written), "inline.yaml", &Overrides::default(), &|_| None)
+                .unwrap_or_else(|err| panic!("{written}: {err}"));
+        assert_eq!(parsed.generation_model().http, expected, "{written}");
+        assert_eq!(parsed.topics_model().http, expected, "{written}");
+    }
+    let err = config::parse_with_env(&config("3"), "inline.yaml", &Overrides::default(), &|_| None)
+        .expect_err("refused");
+    assert_eq!(positions(&err), [Some((4, 9))], "{err}");
+    let text = err.to_string();
+    assert!(text.contains("`llm.http` must be one of auto | 1.1 | 2, got `3`"), "{text}");
+    assert!(text.contains("h2c"), "{text}");
+}

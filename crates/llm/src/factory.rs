@@ -55,6 +55,40 @@ pub struct ProviderSpec {
     /// Seeds the `scripted` provider; remote providers do not send it (the
     /// same prompt twice should still give two different samples).
     pub seed: u64,
+    /// Which HTTP to speak to the provider.
+    pub http: HttpVersion,
+}
+
+/// Which HTTP a remote provider is spoken to with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum HttpVersion {
+    /// HTTP/2 when an `https` server offers it (ALPN), HTTP/1.1 otherwise
+    /// and for every `http` URL.
+    #[default]
+    #[serde(rename = "auto")]
+    Auto,
+    /// HTTP/1.1 only: one request per connection.
+    #[serde(rename = "1.1")]
+    Http1,
+    /// HTTP/2 only, also on an `http` URL (cleartext "h2c" with prior
+    /// knowledge: a server or proxy that speaks HTTP/2 without TLS).
+    #[serde(rename = "2")]
+    Http2,
+}
+
+impl HttpVersion {
+    /// The config spellings: `auto`, `1.1`, `2`.
+    pub const NAMES: [&'static str; 3] = ["auto", "1.1", "2"];
+
+    /// Parses a config spelling (`1` and `http/2` forms are accepted too).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().trim_start_matches("http/") {
+            "auto" => Some(Self::Auto),
+            "1" | "1.1" => Some(Self::Http1),
+            "2" | "2.0" | "h2" | "h2c" => Some(Self::Http2),
+            _ => None,
+        }
+    }
 }
 
 impl Default for ProviderSpec {
@@ -70,6 +104,7 @@ impl Default for ProviderSpec {
             max_retries: 3,
             timeout_secs: None,
             seed: 0,
+            http: HttpVersion::Auto,
         }
     }
 }
@@ -187,6 +222,7 @@ fn http_model<W: WireFormat + 'static>(
         max_tokens: spec.max_tokens,
         requests_per_minute: spec.requests_per_minute,
         tokens_per_minute: spec.tokens_per_minute,
+        http: spec.http,
     };
     Ok(Arc::new(HttpModel::new(settings, env.usage().clone(), wire)?))
 }

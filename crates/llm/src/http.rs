@@ -12,9 +12,10 @@ use reqwest::{StatusCode, Url};
 use serde_json::Value;
 
 use crate::key::ApiKey;
+use crate::lanes::{Lanes, MAX_LANES, STREAMS_PER_LANE};
 use crate::limiter::RateLimits;
 use crate::retry::{RetryPolicy, parse_retry_after};
-use crate::{ChatModel, ChatRequest, ChatResponse, LlmError, UsageCounter};
+use crate::{ChatModel, ChatRequest, ChatResponse, HttpVersion, LlmError, UsageCounter};
 
 /// Connecting may take at most this long, whatever the call timeout.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -79,6 +80,8 @@ pub(crate) struct HttpSettings {
     pub(crate) requests_per_minute: Option<u32>,
     /// Requests and tokens per minute.
     pub(crate) tokens_per_minute: Option<u32>,
+    /// Which HTTP to speak.
+    pub(crate) http: HttpVersion,
 }
 
 /// A header value that `Debug` prints as `Sensitive`.
@@ -93,7 +96,7 @@ pub(crate) fn secret_header(name: &'static str, value: &str) -> Result<(HeaderNa
 /// A chat model that speaks `W` over HTTP.
 pub(crate) struct HttpModel<W> {
     settings: HttpSettings,
-    client: reqwest::Client,
+    lanes: Lanes,
     limits: RateLimits,
     usage: UsageCounter,
     wire: W,
@@ -103,15 +106,36 @@ impl<W: WireFormat> HttpModel<W> {
     /// Builds the client; fails on TLS setup, never on the network.
     pub(crate) fn new(settings: HttpSettings, usage: UsageCounter, wire: W) -> Result<Self, LlmError> {
         install_crypto_provider();
-        let client = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT.min(settings.timeout))
-            .timeout(settings.timeout)
-            .default_headers(settings.headers.clone())
-            .user_agent(concat!("weft/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|err| LlmError::Config(format!("could not build the HTTP client: {err}")))?;
+        let tls = settings.base_url.scheme() == "https";
+        let http = settings.http;
+        let connect_timeout = CONNECT_TIMEOUT.min(settings.timeout);
+        let (timeout, headers) = (settings.timeout, settings.headers.clone());
+        let build = move || {
+            let builder = reqwest::Client::builder()
+                .connect_timeout(connect_timeout)
+                .timeout(timeout)
+                .default_headers(headers.clone())
+                .user_agent(concat!("weft/", env!("CARGO_PKG_VERSION")));
+            let builder = match http {
+                HttpVersion::Http1 => builder.http1_only(),
+                HttpVersion::Http2 => builder.http2_prior_knowledge(),
+                // HTTPS offers both through ALPN; plain HTTP is HTTP/1.1.
+                HttpVersion::Auto => builder,
+            };
+            builder.build().map_err(|err| LlmError::Config(format!("could not build the HTTP client: {err}")))
+        };
+        // HTTP/1.1 carries one request per connection: a single client's pool
+        // opens as many as are in flight. HTTP/2 (always with `http: 2`, and
+        // whenever a TLS server picks it) multiplexes, up to the server's
+        // stream limit per connection: lanes of connections (see `lanes`).
+        let multiplexed = http == HttpVersion::Http2 || (http == HttpVersion::Auto && tls);
+        let lanes = if multiplexed {
+            Lanes::new(build, STREAMS_PER_LANE, MAX_LANES)?
+        } else {
+            Lanes::new(build, usize::MAX, 1)?
+        };
         let limits = RateLimits::new(settings.requests_per_minute, settings.tokens_per_minute);
-        Ok(Self { settings, client, limits, usage, wire })
+        Ok(Self { settings, lanes, limits, usage, wire })
     }
 
     fn url(&self) -> Result<Url, LlmError> {
@@ -172,8 +196,9 @@ impl<W: WireFormat> HttpModel<W> {
 
     /// One HTTP attempt.
     async fn attempt(&self, url: &Url, body: &bytes::Bytes) -> Result<Value, Failure> {
-        let response = self
-            .client
+        let lane = self.lanes.acquire().map_err(Failure::fatal)?;
+        let response = lane
+            .client()
             .post(url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.clone())
@@ -221,7 +246,13 @@ impl<W: WireFormat> HttpModel<W> {
         };
         // reqwest's message names the URL (never the key: keys travel in
         // headers); redact anyway in case a base URL embeds one.
-        let message = format!("{kind}: {}", error_chain(err));
+        let mut message = format!("{kind}: {}", error_chain(err));
+        if self.settings.http == HttpVersion::Http2 && !err.is_timeout() && !err.is_connect() {
+            message.push_str(
+                " (the client speaks only HTTP/2, as `llm.http: 2` asks: if this server speaks HTTP/1.1, \
+                 set `llm.http: auto`)",
+            );
+        }
         LlmError::Transport { provider: self.settings.provider.clone(), message: self.redact(&message) }
     }
 
@@ -359,7 +390,7 @@ pub(crate) fn estimate_tokens(body: &[u8]) -> u64 {
 
 /// Makes ring the process's rustls crypto provider: reqwest is built with
 /// `rustls-no-provider` so that aws-lc (and cmake) stay out of the build.
-fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // An error means another provider is installed already; that one serves.

@@ -33,6 +33,7 @@ mod http;
 mod ids;
 mod json_step;
 mod key;
+mod lanes;
 mod limiter;
 mod provider;
 mod retry;
@@ -42,7 +43,7 @@ mod types;
 mod usage;
 
 pub use env::ModelEnv;
-pub use factory::{DEFAULT_TIMEOUT_SECS, PROVIDERS, ProviderSpec, build_model, build_model_in};
+pub use factory::{DEFAULT_TIMEOUT_SECS, HttpVersion, PROVIDERS, ProviderSpec, build_model, build_model_in};
 pub use json_step::{JsonSteps, STEP_SCHEMA_NAME, TOOL_RESULTS_HEADER};
 pub use types::*;
 pub use usage::{UsageCounter, UsageSnapshot};

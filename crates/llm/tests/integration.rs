@@ -4,6 +4,7 @@
 mod common;
 mod test_anthropic;
 mod test_gemini;
+mod test_http2;
 mod test_ollama;
 mod test_openai;
 mod test_openrouter;

@@ -45,6 +45,8 @@ pub(crate) struct RawLlm {
     pub max_tokens: Option<Spanned<u32>>,
     /// weft: per-request timeout in seconds.
     pub timeout: Option<Spanned<u64>>,
+    /// weft: `auto`, `1.1` or `2` (a string or a number).
+    pub http: Option<Spanned<serde_json::Value>>,
 }
 
 /// `topics`.

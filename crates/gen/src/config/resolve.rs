@@ -228,7 +228,32 @@ impl<'a> Resolver<'a> {
         let timeout =
             section.and_then(|s| s.timeout.as_ref()).or_else(|| base.and_then(|b| b.timeout.as_ref()));
         let timeout_secs = timeout.map(|t| self.number("llm.timeout", None, Some(t), 1..=3600, 60));
-        LlmConfig { provider, model, base_url, temperature, max_tokens, timeout_secs }
+        let http = section.and_then(|s| s.http.as_ref()).or_else(|| base.and_then(|b| b.http.as_ref()));
+        let http = http.map(|raw| self.http_version(raw)).unwrap_or_default();
+        LlmConfig { provider, model, base_url, temperature, max_tokens, timeout_secs, http }
+    }
+
+    fn http_version(&mut self, raw: &Spanned<serde_json::Value>) -> weft_llm::HttpVersion {
+        let text = match &raw.value {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        weft_llm::HttpVersion::parse(&text).unwrap_or_else(|| {
+            self.errors.push(
+                Diagnostic::new(
+                    at(raw),
+                    format!(
+                        "`llm.http` must be one of {}, got `{text}`",
+                        weft_llm::HttpVersion::NAMES.join(" | ")
+                    ),
+                )
+                .with_hint(
+                    "`auto` speaks HTTP/2 to https servers that offer it; `2` also to an http URL (h2c); \
+                     `1.1` never",
+                ),
+            );
+            weft_llm::HttpVersion::Auto
+        })
     }
 
     fn provider_name(&mut self, value: &str, position: Option<Position>, key: &str) -> String {

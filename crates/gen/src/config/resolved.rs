@@ -51,6 +51,8 @@ pub struct LlmConfig {
     pub max_tokens: u32,
     /// Per-request timeout (weft-only `llm.timeout`, seconds).
     pub timeout_secs: Option<u64>,
+    /// Which HTTP to speak (weft-only `llm.http`).
+    pub http: weft_llm::HttpVersion,
 }
 
 /// Tree or graph.
@@ -545,6 +547,7 @@ impl LlmConfig {
             max_retries: rate_limit.max_retries,
             timeout_secs: self.timeout_secs,
             seed,
+            http: self.http,
         }
     }
 }

@@ -26,6 +26,11 @@ fn write_summary(out: &mut String, config: &Config) -> std::fmt::Result {
         if let Some(secs) = llm.timeout_secs {
             write!(out, ", timeout {secs}s")?;
         }
+        match llm.http {
+            weft_llm::HttpVersion::Auto => {}
+            weft_llm::HttpVersion::Http1 => write!(out, ", HTTP/1.1")?,
+            weft_llm::HttpVersion::Http2 => write!(out, ", HTTP/2")?,
+        }
         writeln!(out, ")")?;
     }
     write_topics(out, &config.topics)?;

@@ -44,6 +44,13 @@ pub(crate) trait WireFormat: Send + Sync + fmt::Debug {
     }
     /// The reply body, understood.
     fn parse(&self, request: &ChatRequest, reply: Value) -> Result<ChatResponse, LlmError>;
+    /// The reply body read straight into typed structs, skipping the JSON
+    /// tree: `None` when the format has no such path or the body is not the
+    /// usual shape, and [`WireFormat::parse`] decides. When it answers, it
+    /// must answer what `parse` would.
+    fn parse_bytes(&self, _request: &ChatRequest, _bytes: &[u8]) -> Option<Result<ChatResponse, LlmError>> {
+        None
+    }
 }
 
 /// Sampling settings of one request: its own, else the model's defaults.
@@ -96,6 +103,8 @@ pub(crate) fn secret_header(name: &'static str, value: &str) -> Result<(HeaderNa
 /// A chat model that speaks `W` over HTTP.
 pub(crate) struct HttpModel<W> {
     settings: HttpSettings,
+    /// The endpoint, parsed once (parsing a URL per call showed in profiles).
+    url: Url,
     lanes: Lanes,
     limits: RateLimits,
     usage: UsageCounter,
@@ -135,16 +144,8 @@ impl<W: WireFormat> HttpModel<W> {
             Lanes::new(build, usize::MAX, 1)?
         };
         let limits = RateLimits::new(settings.requests_per_minute, settings.tokens_per_minute);
-        Ok(Self { settings, lanes, limits, usage, wire })
-    }
-
-    fn url(&self) -> Result<Url, LlmError> {
-        let joined = format!(
-            "{}{}",
-            self.settings.base_url.as_str().trim_end_matches('/'),
-            self.wire.path(&self.settings.model)
-        );
-        Url::parse(&joined).map_err(|err| LlmError::Config(format!("bad URL {joined}: {err}")))
+        let url = endpoint(&settings, &wire)?;
+        Ok(Self { settings, url, lanes, limits, usage, wire })
     }
 
     fn sampling(&self, request: &ChatRequest) -> Sampling {
@@ -162,14 +163,14 @@ impl<W: WireFormat> HttpModel<W> {
         &self,
         body: &bytes::Bytes,
         estimated_tokens: u64,
-        parse: impl Fn(Value) -> Result<T, LlmError>,
+        parse: impl Fn(&[u8]) -> Result<T, LlmError>,
     ) -> Result<T, LlmError> {
-        let url = self.url()?;
+        let url = &self.url;
         let mut attempt = 0u32;
         loop {
             self.limits.acquire(estimated_tokens).await;
-            let failure = match self.attempt(&url, body).await.and_then(|value| {
-                parse(value).map_err(|error| match error {
+            let failure = match self.attempt(url, body).await.and_then(|bytes| {
+                parse(&bytes).map_err(|error| match error {
                     malformed @ LlmError::Malformed { .. } => Failure::retryable(malformed, None),
                     other => Failure::fatal(other),
                 })
@@ -194,8 +195,8 @@ impl<W: WireFormat> HttpModel<W> {
         }
     }
 
-    /// One HTTP attempt.
-    async fn attempt(&self, url: &Url, body: &bytes::Bytes) -> Result<Value, Failure> {
+    /// One HTTP attempt: the body of a success.
+    async fn attempt(&self, url: &Url, body: &bytes::Bytes) -> Result<bytes::Bytes, Failure> {
         let lane = self.lanes.acquire().map_err(Failure::fatal)?;
         let response = lane
             .client()
@@ -218,15 +219,7 @@ impl<W: WireFormat> HttpModel<W> {
         tokio::task::yield_now().await;
         tokio::task::yield_now().await;
         if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|err| {
-                Failure::retryable(
-                    LlmError::Malformed {
-                        provider: self.settings.provider.clone(),
-                        message: format!("reply is not JSON ({err}): {}", self.excerpt(&bytes)),
-                    },
-                    None,
-                )
-            });
+            return Ok(bytes);
         }
         let error = LlmError::Status {
             provider: self.settings.provider.clone(),
@@ -234,6 +227,19 @@ impl<W: WireFormat> HttpModel<W> {
             message: self.error_message(&bytes),
         };
         Err(if is_retryable(status) { Failure::retryable(error, retry_after) } else { Failure::fatal(error) })
+    }
+
+    /// A success body, understood: straight into the wire's reply types when
+    /// it can, else through a JSON tree (which names what is missing).
+    fn parse_reply(&self, request: &ChatRequest, bytes: &[u8]) -> Result<ChatResponse, LlmError> {
+        if let Some(parsed) = self.wire.parse_bytes(request, bytes) {
+            return parsed;
+        }
+        let reply = serde_json::from_slice(bytes).map_err(|err| LlmError::Malformed {
+            provider: self.settings.provider.clone(),
+            message: format!("reply is not JSON ({err}): {}", self.excerpt(bytes)),
+        })?;
+        self.wire.parse(request, reply)
     }
 
     fn transport(&self, err: &reqwest::Error) -> LlmError {
@@ -307,7 +313,7 @@ impl<W: WireFormat> ChatModel for HttpModel<W> {
             // while the request is in flight, and a retry resends them.
             let body = bytes::Bytes::from(self.wire.body_bytes(&self.settings.model, request, sampling)?);
             let estimate = estimate_tokens(&body) + u64::from(sampling.max_tokens.unwrap_or(0));
-            self.post(&body, estimate, |reply| self.wire.parse(request, reply)).await
+            self.post(&body, estimate, |reply| self.parse_reply(request, reply)).await
         }
         .await;
         match &result {
@@ -328,6 +334,13 @@ impl<W: fmt::Debug> fmt::Debug for HttpModel<W> {
             .field("wire", &self.wire)
             .finish_non_exhaustive()
     }
+}
+
+/// The URL a chat call of the settings' model is POSTed to.
+fn endpoint(settings: &HttpSettings, wire: &impl WireFormat) -> Result<Url, LlmError> {
+    let joined =
+        format!("{}{}", settings.base_url.as_str().trim_end_matches('/'), wire.path(&settings.model));
+    Url::parse(&joined).map_err(|err| LlmError::Config(format!("bad URL {joined}: {err}")))
 }
 
 /// A failed attempt and whether another is worth making.

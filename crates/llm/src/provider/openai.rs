@@ -125,11 +125,7 @@ impl WireFormat for OpenAiWire {
         let message =
             choice.get("message").ok_or_else(|| malformed(&self.provider, "choice has no message"))?;
         let content = text_of(message.get("content"));
-        let reasoning = ["reasoning_content", "reasoning"]
-            .iter()
-            .find_map(|field| message.get(*field).and_then(Value::as_str))
-            .filter(|text| !text.is_empty())
-            .map(str::to_owned);
+        let reasoning = reasoning_of(message.get("reasoning_content"), message.get("reasoning"));
         let mut tool_calls = Vec::new();
         for (index, call) in
             message.get("tool_calls").and_then(Value::as_array).into_iter().flatten().enumerate()
@@ -140,33 +136,116 @@ impl WireFormat for OpenAiWire {
             let name = function
                 .get("name")
                 .and_then(Value::as_str)
-                .ok_or_else(|| malformed(&self.provider, "tool call without a name"))?
-                .to_owned();
-            let arguments = match function.get("arguments") {
-                Some(Value::String(text)) => text.clone(),
-                Some(Value::Null) | None => "{}".to_owned(),
-                Some(other) => other.to_string(),
-            };
-            let id = match call.get("id").and_then(Value::as_str) {
-                Some(id) if !id.is_empty() => id.to_owned(),
-                _ => assigned_call_id(index, &name, &arguments),
-            };
-            tool_calls.push(ModelToolCall { id, name, arguments });
+                .ok_or_else(|| malformed(&self.provider, "tool call without a name"))?;
+            tool_calls.push(tool_call(index, call.get("id"), name, function.get("arguments")));
         }
-        let finish_reason = match choice.get("finish_reason").and_then(Value::as_str) {
-            _ if !tool_calls.is_empty() => FinishReason::ToolCalls,
-            Some("stop") | None => FinishReason::Stop,
-            Some("tool_calls" | "function_call") => FinishReason::ToolCalls,
-            Some("length") => FinishReason::Length,
-            Some("content_filter") => FinishReason::ContentFilter,
-            Some(other) => FinishReason::Other(other.to_owned()),
-        };
-        let usage = reply.get("usage").map_or_else(Usage::default, |usage| Usage {
-            prompt_tokens: count(usage, "prompt_tokens"),
-            completion_tokens: count(usage, "completion_tokens"),
-        });
+        let finish_reason =
+            finish_reason(choice.get("finish_reason").and_then(Value::as_str), !tool_calls.is_empty());
+        let usage = usage_of(reply.get("usage"));
         Ok(ChatResponse { content, tool_calls, reasoning, usage, finish_reason })
     }
+
+    fn parse_bytes(
+        &self,
+        _request: &ChatRequest,
+        bytes: &[u8],
+    ) -> Option<Result<ChatResponse, crate::LlmError>> {
+        let reply: FastReply = serde_json::from_slice(bytes).ok()?;
+        let choice = reply.choices.into_iter().next()?;
+        let message = choice.message?;
+        let mut tool_calls = Vec::new();
+        for (index, call) in message.tool_calls.unwrap_or_default().into_iter().enumerate() {
+            let function = call.function?;
+            let name = function.name.as_ref().and_then(Value::as_str)?;
+            tool_calls.push(tool_call(index, call.id.as_ref(), name, function.arguments.as_ref()));
+        }
+        let finish_reason =
+            finish_reason(choice.finish_reason.as_ref().and_then(Value::as_str), !tool_calls.is_empty());
+        Some(Ok(ChatResponse {
+            content: text_of(message.content.as_ref()),
+            reasoning: reasoning_of(message.reasoning_content.as_ref(), message.reasoning.as_ref()),
+            tool_calls,
+            usage: usage_of(reply.usage.as_ref()),
+            finish_reason,
+        }))
+    }
+}
+
+/// The usual shape of a reply, read without a JSON tree; every field the
+/// tree walk of `parse` treats loosely stays a `Value` here. Anything else
+/// fails to deserialize, and `parse` explains it.
+#[derive(serde::Deserialize)]
+struct FastReply {
+    choices: Vec<FastChoice>,
+    usage: Option<Value>,
+}
+
+#[derive(serde::Deserialize)]
+struct FastChoice {
+    message: Option<FastMessage>,
+    finish_reason: Option<Value>,
+}
+
+#[derive(serde::Deserialize)]
+struct FastMessage {
+    content: Option<Value>,
+    reasoning_content: Option<Value>,
+    reasoning: Option<Value>,
+    tool_calls: Option<Vec<FastCall>>,
+}
+
+#[derive(serde::Deserialize)]
+struct FastCall {
+    id: Option<Value>,
+    function: Option<FastFunction>,
+}
+
+#[derive(serde::Deserialize)]
+struct FastFunction {
+    name: Option<Value>,
+    arguments: Option<Value>,
+}
+
+/// The first non-empty text of `reasoning_content`, else `reasoning`.
+fn reasoning_of(content: Option<&Value>, reasoning: Option<&Value>) -> Option<String> {
+    [content, reasoning]
+        .into_iter()
+        .find_map(|field| field.and_then(Value::as_str))
+        .filter(|text| !text.is_empty())
+        .map(str::to_owned)
+}
+
+/// One call: arguments as text (`{}` when absent), the reply's id or one
+/// derived from the call.
+fn tool_call(index: usize, id: Option<&Value>, name: &str, arguments: Option<&Value>) -> ModelToolCall {
+    let arguments = match arguments {
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Null) | None => "{}".to_owned(),
+        Some(other) => other.to_string(),
+    };
+    let id = match id.and_then(Value::as_str) {
+        Some(id) if !id.is_empty() => id.to_owned(),
+        _ => assigned_call_id(index, name, &arguments),
+    };
+    ModelToolCall { id, name: name.to_owned(), arguments }
+}
+
+fn finish_reason(reason: Option<&str>, has_calls: bool) -> FinishReason {
+    match reason {
+        _ if has_calls => FinishReason::ToolCalls,
+        Some("stop") | None => FinishReason::Stop,
+        Some("tool_calls" | "function_call") => FinishReason::ToolCalls,
+        Some("length") => FinishReason::Length,
+        Some("content_filter") => FinishReason::ContentFilter,
+        Some(other) => FinishReason::Other(other.to_owned()),
+    }
+}
+
+fn usage_of(usage: Option<&Value>) -> Usage {
+    usage.map_or_else(Usage::default, |usage| Usage {
+        prompt_tokens: count(usage, "prompt_tokens"),
+        completion_tokens: count(usage, "completion_tokens"),
+    })
 }
 
 /// A request body, borrowed from the request.
@@ -382,6 +461,43 @@ mod tests {
                     assert_eq!(String::from_utf8_lossy(&direct), String::from_utf8_lossy(&tree));
                 }
             }
+        }
+    }
+
+    /// Replies read straight into the typed structs give what the JSON tree
+    /// walk gives; shapes the typed path does not take fall back to it.
+    #[test]
+    fn typed_replies_parse_as_the_tree_does() {
+        let wire = OpenAiWire { provider: "openai".into(), max_tokens_field: "max_tokens" };
+        let request = ChatRequest::default();
+        let replies = [
+            json!({"choices": [{"message": {"role": "assistant", "content": "Hi", "reasoning_content": "think"},
+                   "finish_reason": "stop"}], "usage": {"prompt_tokens": 3, "completion_tokens": 2}}),
+            json!({"choices": [{"message": {"content": null, "reasoning_content": null, "reasoning": "r",
+                   "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "read_file",
+                   "arguments": "{\"file_path\":\"a\"}"}}, {"function": {"name": "list_files", "arguments": null}},
+                   {"id": "", "function": {"name": "write_file", "arguments": {"file_path": "b"}}}]},
+                   "finish_reason": "length"}], "usage": null}),
+            json!({"choices": [{"message": {"content": [{"type": "text", "text": "a"}, {"text": "b"}]},
+                   "finish_reason": "content_filter"}], "id": "x", "extra": [1, 2]}),
+            json!({"choices": [{"message": {"content": "x"}, "finish_reason": "weird"}]}),
+            json!({"choices": [{"message": {"content": "x"}}]}),
+        ];
+        for reply in replies {
+            let bytes = serde_json::to_vec(&reply).expect("bytes");
+            let typed = wire.parse_bytes(&request, &bytes).expect("the typed path takes it").expect("parsed");
+            assert_eq!(typed, wire.parse(&request, reply.clone()).expect("parsed"), "{reply}");
+        }
+        // Not the usual shape: the typed path declines and the tree walk names the problem.
+        for odd in [
+            json!({"choices": []}),
+            json!({"choices": [{"message": {"tool_calls": [{"function": {"arguments": "{}"}}]}}]}),
+            json!({"choices": [{"message": {"tool_calls": [{"id": "c"}]}}]}),
+            json!({"choices": "none"}),
+            json!([1]),
+        ] {
+            let bytes = serde_json::to_vec(&odd).expect("bytes");
+            assert!(wire.parse_bytes(&request, &bytes).is_none(), "{odd}");
         }
     }
 }

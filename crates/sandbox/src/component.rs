@@ -154,6 +154,41 @@ impl LoadedComponent {
         }
     }
 
+    /// Writes several of a scenario's files with one instance: `tool` is
+    /// called once per entry of `calls` (each call with its own epoch
+    /// budget), stopping at the first failure, whose outcome is the last one
+    /// returned. `None` when the component's calls may wait on the host (a
+    /// fiber per call, [`Self::execute`]). A fresh instance per call is what
+    /// keeps a model's calls apart; a scenario's writes are the config's,
+    /// into a session nobody has used yet, and one instance for them saves
+    /// an instantiation and a memory reset per file.
+    pub(crate) fn seed_batch(&self, session: &str, tool: &str, calls: &[String]) -> Option<Vec<ToolOutcome>> {
+        let Mode::Sync { execute, .. } = &self.mode else {
+            return None;
+        };
+        let mut store = self.new_store(session, false, true);
+        let func = match self.pre.instance_pre().instantiate(&mut store).and_then(|instance| {
+            instance.get_typed_func::<(&str, &str, &str), (WitOutcome,)>(&mut store, *execute)
+        }) {
+            Ok(func) => func,
+            Err(err) => return Some(vec![self.trap_outcome(tool, &err, store.data().memory_exceeded)]),
+        };
+        let mut outcomes = Vec::with_capacity(calls.len());
+        for args_json in calls {
+            store.data_mut().ticks = 0;
+            let outcome = match func.call(&mut store, (session, tool, args_json)) {
+                Ok((outcome,)) => with_quota_message(convert_outcome(outcome), store.data_mut()),
+                Err(err) => self.trap_outcome(tool, &err, store.data().memory_exceeded),
+            };
+            let failed = !outcome.success;
+            outcomes.push(outcome);
+            if failed {
+                break;
+            }
+        }
+        Some(outcomes)
+    }
+
     async fn run(
         &self,
         session: &str,

@@ -38,6 +38,10 @@ pub struct ComponentInfo {
 /// [`Sandbox::native_components`]): `source = "builtin:NAME"` loads no wasm.
 pub const NATIVE_COMPONENTS: &[&str] = &["mock"];
 
+/// A scenario's files written by one instance (each write keeps its own
+/// epoch budget; the instance's memory holds at most this many calls' garbage).
+const SEED_FILES_PER_INSTANCE: usize = 64;
+
 /// A component the host runs natively rather than as a wasm guest: the
 /// sandbox only opens the key-value store the manifest grants it.
 #[derive(Clone)]
@@ -384,6 +388,9 @@ impl Sandbox {
     /// brings becomes the session's own. On failure nothing of the session
     /// is kept, and the file and the reason are returned.
     pub async fn seed(&self, session: &str, seed: &ScenarioSeed) -> Result<(), BackendError> {
+        if let Some(result) = self.seed_batched(session, seed).await {
+            return result;
+        }
         for (path, content) in &seed.files {
             let args = serde_json::json!({"file_path": path, "content": content}).to_string();
             let outcome =
@@ -403,6 +410,54 @@ impl Sandbox {
             }
         }
         Ok(())
+    }
+
+    /// [`Self::seed`] with several files per instance (see
+    /// `LoadedComponent::seed_batch`); `None` when `write_file`'s component
+    /// cannot take them so, and each file is then a call of its own.
+    async fn seed_batched(&self, session: &str, seed: &ScenarioSeed) -> Option<Result<(), BackendError>> {
+        let component = self.component_of("write_file").and_then(|name| self.inner.components.get(name));
+        let Some(Loaded::Weft(component)) = component else {
+            return None;
+        };
+        if component.blocks() || session == spin::SPIN_APP_NAMESPACE || seed.files.is_empty() {
+            return None;
+        }
+        let files: Vec<(&String, String)> = seed
+            .files
+            .iter()
+            .map(|(path, content)| {
+                (path, serde_json::json!({"file_path": path, "content": content}).to_string())
+            })
+            .collect();
+        let calls: Vec<String> = files.iter().map(|(_, args)| args.clone()).collect();
+        for (chunk, paths) in calls.chunks(SEED_FILES_PER_INSTANCE).zip(files.chunks(SEED_FILES_PER_INSTANCE))
+        {
+            let outcomes = {
+                let Ok(_slot) = self.inner.slots.acquire().await else {
+                    return Some(Err(BackendError::Unavailable {
+                        endpoint: "in-process sandbox".to_owned(),
+                        reason: "The sandbox is shutting down".to_owned(),
+                    }));
+                };
+                component.seed_batch(session, "write_file", chunk)?
+            };
+            if let Some(failed) = outcomes.iter().position(|outcome| !outcome.success) {
+                let outcome = self.inner.redactor.redact_outcome(outcomes[failed].clone());
+                self.delete_session(session).await;
+                if outcome.is_store_unavailable() {
+                    return Some(Err(BackendError::Unavailable {
+                        endpoint: "in-process sandbox".to_owned(),
+                        reason: outcome.result,
+                    }));
+                }
+                return Some(Err(BackendError::Seed {
+                    path: paths[failed].0.clone(),
+                    reason: outcome.result,
+                }));
+            }
+        }
+        Some(Ok(()))
     }
 
     async fn run(

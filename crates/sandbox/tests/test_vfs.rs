@@ -161,6 +161,33 @@ async fn a_scenario_keeps_its_own_protected_folders_and_the_machine_keeps_the_re
     assert_ok(&call(&sb, "r", "list_files", json!({})).await, "[]");
 }
 
+/// A scenario of many files is written several files per instance: every
+/// file arrives whole, a failure deep in a later batch names its file and
+/// keeps nothing.
+#[tokio::test]
+async fn a_large_scenario_is_seeded_whole_and_a_late_failure_keeps_nothing() {
+    let sb = builtin().await;
+    let files: std::collections::BTreeMap<String, String> =
+        (0..150).map(|i| (format!("src/f{i:03}.txt"), format!("file {i}\n").repeat(i + 1))).collect();
+    let seed = weft_protocol::ScenarioSeed { files: files.clone() };
+    sb.seed("big", &seed).await.expect("seeded");
+    let listing = call(&sb, "big", "list_files", json!({})).await;
+    let names: Vec<String> = serde_json::from_str(&listing.result).expect("a JSON list");
+    assert_eq!(names, files.keys().cloned().collect::<Vec<_>>());
+    for (path, content) in
+        [("src/f000.txt", &files["src/f000.txt"]), ("src/f149.txt", &files["src/f149.txt"])]
+    {
+        assert_ok(&call(&sb, "big", "read_file", json!({"file_path": path})).await, content);
+    }
+    let mut bad = files;
+    bad.insert("zz/../../escape".to_owned(), "x".to_owned());
+    match sb.seed("bad", &weft_protocol::ScenarioSeed { files: bad }).await {
+        Err(weft_protocol::BackendError::Seed { path, .. }) => assert_eq!(path, "zz/../../escape"),
+        other => panic!("{other:?}"),
+    }
+    assert_ok(&call(&sb, "bad", "list_files", json!({})).await, "[]");
+}
+
 #[tokio::test]
 async fn protected_directories_come_from_the_manifest() {
     let sb = common::from_toml(

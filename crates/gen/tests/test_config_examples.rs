@@ -115,6 +115,11 @@ fn llm_sections_inherit_from_the_top_level() {
     assert_eq!(c.output.num_samples.resolve(36), 18);
     let spec = c.generation_model();
     assert_eq!((spec.provider.as_str(), spec.model.as_str()), ("openrouter", "anthropic/claude-sonnet-4.5"));
+    // Each section's own `http` wins over the top level's `auto`.
+    assert_eq!(
+        (c.topics_model().http, spec.http),
+        (weft_llm::HttpVersion::Http1, weft_llm::HttpVersion::Http2)
+    );
 }
 
 #[test]

@@ -62,6 +62,8 @@ start_fake 0
 
 fail() { echo "$1" >&2; [ -z "${2:-}" ] || tail -20 "$2" >&2; exit 1; }
 cpu_ms() { echo "($1 + $2) * 1000 / $3" | bc -l; } # user sys samples
+# CPU per sample past the first $BATCH: (CPU(N) - CPU($BATCH)) / (N - $BATCH).
+marginal_ms() { echo "($1 + $2 - $3) * 1000 / ($4 - $BATCH)" | bc -l; } # user sys cpu_of_batch samples
 ROWS=()
 
 # --- weft serve: DeepFabric's Spin endpoint (and weft's, in the last row) -----------------------
@@ -77,19 +79,19 @@ done
 curl -sf "$SPIN/health" > /dev/null || fail "weft serve at $SPIN does not answer /health" "$WORK/serve.log"
 
 # --- weft generate: 16 samples (start-up), then WEFT_SAMPLES ---------------------------------
+weft_measure() { # samples [spin endpoint] -> WALL USER SYS RSS LINES CALLS
+  write_config "$FAKE_URL" "$1" "$BATCH"
+  [ -z "${2:-}" ] || sed -i "s|^  tools:\$|  tools:\n    spin_endpoint: \"$2\"|" "$WORK/config.yaml"
+  measure
+  [ "$LINES" -eq "$1" ] || fail "weft wrote $LINES of $1 samples" "$WORK/stderr.txt"
+}
 weft_row() { # label [spin endpoint] -> a row in ROWS; sets CPU_MS
   local small
-  write_config "$FAKE_URL" "$BATCH" "$BATCH"
-  [ -z "${2:-}" ] || sed -i "s|^  tools:\$|  tools:\n    spin_endpoint: \"$2\"|" "$WORK/config.yaml"
-  measure
-  [ "$LINES" -eq "$BATCH" ] || fail "weft wrote $LINES of $BATCH samples" "$WORK/stderr.txt"
+  weft_measure "$BATCH" "${2:-}"
   small=$(echo "$USER + $SYS" | bc -l)
-  write_config "$FAKE_URL" "$WEFT_SAMPLES" "$BATCH"
-  [ -z "${2:-}" ] || sed -i "s|^  tools:\$|  tools:\n    spin_endpoint: \"$2\"|" "$WORK/config.yaml"
-  measure
-  [ "$LINES" -eq "$WEFT_SAMPLES" ] || fail "weft wrote $LINES of $WEFT_SAMPLES samples" "$WORK/stderr.txt"
+  weft_measure "$WEFT_SAMPLES" "${2:-}"
   CPU_MS=$(cpu_ms "$USER" "$SYS" "$LINES")
-  MARGINAL_MS=$(echo "($USER + $SYS - $small) * 1000 / ($LINES - $BATCH)" | bc -l)
+  MARGINAL_MS=$(marginal_ms "$USER" "$SYS" "$small" "$LINES")
   local tools
   tools=$("$VENV/bin/python" -c 'import json, sys; print(sum(m.get("role") == "tool" for l in open(sys.argv[1]) for m in json.loads(l)["messages"]))' "$WORK/data.jsonl")
   ROWS+=("$(printf '| %s | %d | %.2f s | %.3f ms | %.3f ms | %.1f | %.1f | %.0f MB |' \
@@ -140,7 +142,7 @@ tool_calls_before=$(curl -sf "$SPIN/metrics" | awk '/^weft_tool_calls_total/ {n 
 df_measure "$DF_SAMPLES"
 tool_calls_after=$(curl -sf "$SPIN/metrics" | awk '/^weft_tool_calls_total/ {n += $NF} END {print n + 0}')
 df_cpu=$(cpu_ms "$USER" "$SYS" "$LINES")
-df_marginal=$(echo "($USER + $SYS - $df_small) * 1000 / ($LINES - $BATCH)" | bc -l)
+df_marginal=$(marginal_ms "$USER" "$SYS" "$df_small" "$LINES")
 
 # Every sample must hold 5 tool calls whose results are what weft serve gives
 # for them on a session seeded with config.json and app.py.

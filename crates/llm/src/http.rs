@@ -38,9 +38,7 @@ pub(crate) trait WireFormat: Send + Sync + fmt::Debug {
         request: &ChatRequest,
         sampling: Sampling,
     ) -> Result<Vec<u8>, LlmError> {
-        let body = self.body(model, request, sampling)?;
-        serde_json::to_vec(&body)
-            .map_err(|err| LlmError::Config(format!("cannot serialise the request: {err}")))
+        serialise(&self.body(model, request, sampling)?)
     }
     /// The reply body, understood.
     fn parse(&self, request: &ChatRequest, reply: Value) -> Result<ChatResponse, LlmError>;
@@ -334,6 +332,11 @@ impl<W: fmt::Debug> fmt::Debug for HttpModel<W> {
             .field("wire", &self.wire)
             .finish_non_exhaustive()
     }
+}
+
+/// A request body's bytes.
+pub(crate) fn serialise(body: &impl serde::Serialize) -> Result<Vec<u8>, LlmError> {
+    serde_json::to_vec(body).map_err(|err| LlmError::Config(format!("cannot serialise the request: {err}")))
 }
 
 /// The URL a chat call of the settings' model is POSTed to.

@@ -162,7 +162,12 @@ impl LoadedComponent {
     /// keeps a model's calls apart; a scenario's writes are the config's,
     /// into a session nobody has used yet, and one instance for them saves
     /// an instantiation and a memory reset per file.
-    pub(crate) fn seed_batch(&self, session: &str, tool: &str, calls: &[String]) -> Option<Vec<ToolOutcome>> {
+    pub(crate) fn seed_batch<'a>(
+        &self,
+        session: &str,
+        tool: &str,
+        calls: impl ExactSizeIterator<Item = &'a str>,
+    ) -> Option<Vec<ToolOutcome>> {
         let Mode::Sync { execute, .. } = &self.mode else {
             return None;
         };

@@ -388,41 +388,7 @@ impl Sandbox {
     /// brings becomes the session's own. On failure nothing of the session
     /// is kept, and the file and the reason are returned.
     pub async fn seed(&self, session: &str, seed: &ScenarioSeed) -> Result<(), BackendError> {
-        if let Some(result) = self.seed_batched(session, seed).await {
-            return result;
-        }
-        for (path, content) in &seed.files {
-            let args = serde_json::json!({"file_path": path, "content": content}).to_string();
-            let outcome =
-                match self.component_of("write_file").and_then(|name| self.inner.components.get(name)) {
-                    Some(component) => self.run(component, session, "write_file", &args, true).await,
-                    None => ToolOutcome::error(ErrorType::UnknownTool, "No component offers write_file"),
-                };
-            if !outcome.success {
-                self.delete_session(session).await;
-                if outcome.is_store_unavailable() {
-                    return Err(BackendError::Unavailable {
-                        endpoint: "in-process sandbox".to_owned(),
-                        reason: outcome.result,
-                    });
-                }
-                return Err(BackendError::Seed { path: path.clone(), reason: outcome.result });
-            }
-        }
-        Ok(())
-    }
-
-    /// [`Self::seed`] with several files per instance (see
-    /// `LoadedComponent::seed_batch`); `None` when `write_file`'s component
-    /// cannot take them so, and each file is then a call of its own.
-    async fn seed_batched(&self, session: &str, seed: &ScenarioSeed) -> Option<Result<(), BackendError>> {
         let component = self.component_of("write_file").and_then(|name| self.inner.components.get(name));
-        let Some(Loaded::Weft(component)) = component else {
-            return None;
-        };
-        if component.blocks() || session == spin::SPIN_APP_NAMESPACE || seed.files.is_empty() {
-            return None;
-        }
         let files: Vec<(&String, String)> = seed
             .files
             .iter()
@@ -430,34 +396,53 @@ impl Sandbox {
                 (path, serde_json::json!({"file_path": path, "content": content}).to_string())
             })
             .collect();
-        let calls: Vec<String> = files.iter().map(|(_, args)| args.clone()).collect();
-        for (chunk, paths) in calls.chunks(SEED_FILES_PER_INSTANCE).zip(files.chunks(SEED_FILES_PER_INSTANCE))
+        // A component whose calls never wait on the host writes up to
+        // SEED_FILES_PER_INSTANCE files per instance (`seed_batch`); any
+        // other writes each file in a call of its own.
+        let mut written = 0;
+        if let Some(Loaded::Weft(weft)) = component
+            && !weft.blocks()
+            && session != spin::SPIN_APP_NAMESPACE
         {
-            let outcomes = {
-                let Ok(_slot) = self.inner.slots.acquire().await else {
-                    return Some(Err(BackendError::Unavailable {
-                        endpoint: "in-process sandbox".to_owned(),
-                        reason: "The sandbox is shutting down".to_owned(),
-                    }));
+            for chunk in files.chunks(SEED_FILES_PER_INSTANCE) {
+                let calls = chunk.iter().map(|(_, args)| args.as_str());
+                let outcomes = match self.inner.slots.acquire().await {
+                    Ok(_slot) => weft.seed_batch(session, "write_file", calls),
+                    Err(_) => Some(vec![shutting_down()]),
                 };
-                component.seed_batch(session, "write_file", chunk)?
-            };
-            if let Some(failed) = outcomes.iter().position(|outcome| !outcome.success) {
-                let outcome = self.inner.redactor.redact_outcome(outcomes[failed].clone());
-                self.delete_session(session).await;
-                if outcome.is_store_unavailable() {
-                    return Some(Err(BackendError::Unavailable {
-                        endpoint: "in-process sandbox".to_owned(),
-                        reason: outcome.result,
-                    }));
+                let Some(outcomes) = outcomes else { break };
+                for ((path, _), outcome) in chunk.iter().zip(outcomes) {
+                    if !outcome.success {
+                        let outcome = self.inner.redactor.redact_outcome(outcome);
+                        return Err(self.seed_failed(session, path, outcome).await);
+                    }
+                    written += 1;
                 }
-                return Some(Err(BackendError::Seed {
-                    path: paths[failed].0.clone(),
-                    reason: outcome.result,
-                }));
             }
         }
-        Some(Ok(()))
+        for (path, args) in &files[written..] {
+            let outcome = match component {
+                Some(component) => self.run(component, session, "write_file", args, true).await,
+                None => ToolOutcome::error(ErrorType::UnknownTool, "No component offers write_file"),
+            };
+            if !outcome.success {
+                return Err(self.seed_failed(session, path, outcome).await);
+            }
+        }
+        Ok(())
+    }
+
+    /// A scenario's file could not be written: nothing of the session is
+    /// kept, and the error names the file (or the store, when it failed).
+    async fn seed_failed(&self, session: &str, path: &str, outcome: ToolOutcome) -> BackendError {
+        self.delete_session(session).await;
+        if outcome.is_store_unavailable() {
+            return BackendError::Unavailable {
+                endpoint: "in-process sandbox".to_owned(),
+                reason: outcome.result,
+            };
+        }
+        BackendError::Seed { path: path.to_owned(), reason: outcome.result }
     }
 
     async fn run(
@@ -472,7 +457,7 @@ impl Sandbox {
             return ToolOutcome::error(ErrorType::NotAllowed, format!("Session id '{session}' is reserved"));
         }
         let Ok(_slot) = self.inner.slots.acquire().await else {
-            return ToolOutcome::error(ErrorType::ResourceExhausted, "The sandbox is shutting down");
+            return shutting_down();
         };
         let outcome = match component {
             Loaded::Weft(component) if component.blocks() => {
@@ -718,4 +703,9 @@ impl ToolBackend for Sandbox {
     fn origin(&self, tool: &str) -> Option<ToolOrigin> {
         Sandbox::origin(self, tool)
     }
+}
+
+/// The outcome of a call the sandbox can no longer take.
+fn shutting_down() -> ToolOutcome {
+    ToolOutcome::error(ErrorType::ResourceExhausted, "The sandbox is shutting down")
 }

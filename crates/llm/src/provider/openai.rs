@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{assigned_call_id, count, identifier, malformed};
-use crate::http::{Sampling, WireFormat};
+use crate::http::{Sampling, WireFormat, serialise};
 use crate::schema::openai_strict;
 use crate::{ChatRequest, ChatResponse, FinishReason, Message, ModelToolCall, Role, ToolChoice, Usage};
 
@@ -113,8 +113,7 @@ impl WireFormat for OpenAiWire {
             max_tokens,
             max_completion_tokens,
         };
-        serde_json::to_vec(&body)
-            .map_err(|err| crate::LlmError::Config(format!("cannot serialise the request: {err}")))
+        serialise(&body)
     }
 
     fn parse(&self, _request: &ChatRequest, reply: Value) -> Result<ChatResponse, crate::LlmError> {

@@ -13,8 +13,10 @@ pub mod deepfabric;
 pub mod hub;
 pub mod peers;
 
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
@@ -87,12 +89,13 @@ struct Shared {
     options: FakeOptions,
     requests: AtomicUsize,
     conversations: AtomicUsize,
+    /// Answers of [`skim`]med requests, by turn.
+    answers: Mutex<HashMap<Turn, axum::body::Bytes>>,
 }
 
 /// The fake's router: `POST /v1/chat/completions`.
 pub fn app(options: FakeOptions) -> Router {
-    let shared =
-        Arc::new(Shared { options, requests: AtomicUsize::new(0), conversations: AtomicUsize::new(0) });
+    let shared = Arc::new(Shared { options, ..Shared::default() });
     Router::new().route("/v1/chat/completions", post(chat)).with_state(shared)
 }
 
@@ -113,6 +116,23 @@ async fn chat(State(shared): State<Arc<Shared>>, body: String) -> Response {
     if shared.options.malformed.contains(&number) {
         return (StatusCode::OK, [("content-type", "application/json")], "{\"choices\": [oops")
             .into_response();
+    }
+    let plain = shared.options.faults.is_empty() && shared.options.flaky_every == 0;
+    if plain && let Some(turn) = skim(&body) {
+        // The answer depends on the turn alone: serialised once per turn.
+        let cached = shared.answers.lock().unwrap_or_else(PoisonError::into_inner).get(&turn).cloned();
+        let bytes = match cached {
+            Some(bytes) => bytes,
+            None => {
+                let (model, tool_results, forced) = &turn;
+                let answer =
+                    tool_turn(&Value::from(model.as_str()), *tool_results, *forced, shared.options.short);
+                let bytes = axum::body::Bytes::from(answer.to_string());
+                shared.answers.lock().unwrap_or_else(PoisonError::into_inner).insert(turn, bytes.clone());
+                bytes
+            }
+        };
+        return ([("content-type", "application/json")], bytes).into_response();
     }
     let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     if let Some(&(_, fault)) = shared.options.faults.iter().find(|(at, _)| *at == number) {
@@ -192,7 +212,7 @@ async fn faulty(fault: Fault, request: &Value) -> Response {
 /// The bad conversation of [`FakeOptions::flaky_every`], or `None` for a
 /// request [`reply`] answers.
 fn flaky_reply(shared: &Shared, request: &Value) -> Option<Value> {
-    let messages = request["messages"].as_array().cloned().unwrap_or_default();
+    let messages = messages_of(request);
     if request["tools"].as_array().is_none_or(|t| t.is_empty()) {
         return None;
     }
@@ -233,35 +253,7 @@ fn flaky_reply(shared: &Shared, request: &Value) -> Option<Value> {
 /// [`reply`] with the agent's work in two steps: list + read, then write +
 /// read back + a missing file.
 pub fn short_reply(request: &Value) -> Value {
-    let messages = request["messages"].as_array().cloned().unwrap_or_default();
-    let tool_results = messages.iter().filter(|m| m["role"] == "tool").count();
-    let has_tools = request["tools"].as_array().is_some_and(|t| !t.is_empty());
-    if !has_tools || request["tool_choice"] == "none" || tool_results != 2 {
-        return reply(request);
-    }
-    let calls = [
-        (
-            "write_file",
-            json!({"file_path": "summary.txt", "content": "config.json sets version and debug.\n"}),
-        ),
-        ("read_file", json!({"file_path": "summary.txt"})),
-        ("read_file", json!({"file_path": "CHANGELOG.md"})),
-    ];
-    let tool_calls: Vec<Value> = calls
-        .iter()
-        .enumerate()
-        .map(|(index, (name, arguments))| {
-            json!({"id": format!("call_2_{index}"), "type": "function",
-                   "function": {"name": name, "arguments": arguments.to_string()}})
-        })
-        .collect();
-    json!({
-        "id": "chatcmpl-fake",
-        "object": "chat.completion",
-        "model": request["model"],
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": "Writing the summary, reading it back, and checking for a changelog.", "tool_calls": tool_calls}, "finish_reason": "tool_calls"}],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
-    })
+    answer_to(request, true)
 }
 
 /// Tool results a JSON-step conversation has carried so far: the entries of
@@ -280,12 +272,12 @@ fn json_step_results(messages: &[Value]) -> usize {
 /// The fake agent's answer to one JSON-step request: the same plan as
 /// [`reply`], written as a step object.
 pub fn json_step_reply(request: &Value) -> Value {
-    let messages = request["messages"].as_array().cloned().unwrap_or_default();
+    let messages = messages_of(request);
     let forced = messages
         .last()
         .and_then(|m| m["content"].as_str())
         .is_some_and(|text| text.starts_with("You have used all your steps"));
-    let results = json_step_results(&messages);
+    let results = json_step_results(messages);
     let step = |thought: &str, calls: Vec<(&str, Value)>| {
         let calls: Vec<Value> = calls
             .into_iter()
@@ -304,10 +296,7 @@ pub fn json_step_reply(request: &Value) -> Value {
         (false, 2) => step(
             "Writing the summary and reading it back.",
             vec![
-                (
-                    "write_file",
-                    json!({"file_path": "summary.txt", "content": "config.json sets version and debug.\n"}),
-                ),
+                ("write_file", json!({"file_path": "summary.txt", "content": SUMMARY})),
                 ("read_file", json!({"file_path": "summary.txt"})),
             ],
         ),
@@ -329,42 +318,103 @@ pub fn json_step_reply(request: &Value) -> Value {
 
 /// The fake agent's answer to one request.
 pub fn reply(request: &Value) -> Value {
-    let messages = request["messages"].as_array().cloned().unwrap_or_default();
-    let has_tools = request["tools"].as_array().is_some_and(|t| !t.is_empty());
-    let tool_results = messages.iter().filter(|m| m["role"] == "tool").count();
-    let forced = request["tool_choice"] == "none";
-    let (content, calls): (String, Vec<(&str, Value)>) = if !has_tools {
+    answer_to(request, false)
+}
+
+/// [`reply`] (or [`short_reply`]) read from the request's tree.
+fn answer_to(request: &Value, short: bool) -> Value {
+    let messages = messages_of(request);
+    let model = &request["model"];
+    if request["tools"].as_array().is_none_or(|t| t.is_empty()) {
         let topic =
             messages.last().and_then(|m| m["content"].as_str()).unwrap_or("").lines().next().unwrap_or("");
-        (format!("Please check config.json and save a short summary to summary.txt. ({topic})"), vec![])
-    } else if forced {
-        ("I have finished: the summary is in summary.txt.".to_owned(), vec![])
-    } else {
-        match tool_results {
-            0 => (
-                "Let me look at the workspace and the config.".to_owned(),
-                vec![("list_files", json!({})), ("read_file", json!({"file_path": "config.json"}))],
-            ),
-            2 => (
-                "Writing the summary and reading it back.".to_owned(),
-                vec![
-                    (
-                        "write_file",
-                        json!({"file_path": "summary.txt", "content": "config.json sets version and debug.\n"}),
-                    ),
-                    ("read_file", json!({"file_path": "summary.txt"})),
-                ],
-            ),
-            4 => (
-                "Is there a changelog too?".to_owned(),
-                vec![("read_file", json!({"file_path": "CHANGELOG.md"}))],
-            ),
-            _ => (
-                "Done: summary.txt holds a summary of config.json; there is no CHANGELOG.md.".to_owned(),
-                vec![],
-            ),
-        }
+        let content = format!("Please check config.json and save a short summary to summary.txt. ({topic})");
+        return completion(model, 0, &content, &[]);
+    }
+    let tool_results = messages.iter().filter(|m| m["role"] == "tool").count();
+    tool_turn(model, tool_results, request["tool_choice"] == "none", short)
+}
+
+/// The parts of a request with tools that [`reply`] acts on, read straight
+/// from the body: the history is walked, not built, so the fake's cost per
+/// request stays small next to the client's it stands in front of.
+#[derive(serde::Deserialize)]
+struct Skim<'a> {
+    #[serde(borrow)]
+    model: Cow<'a, str>,
+    messages: Vec<SkimMessage<'a>>,
+    #[serde(default)]
+    tools: Option<Vec<serde::de::IgnoredAny>>,
+    #[serde(default)]
+    tool_choice: Option<Value>,
+    #[serde(default)]
+    response_format: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(serde::Deserialize)]
+struct SkimMessage<'a> {
+    #[serde(borrow)]
+    role: Cow<'a, str>,
+}
+
+/// A turn of a conversation with tools: the model, the tool results so far,
+/// and whether the client asked for an answer without calls.
+type Turn = (String, usize, bool);
+
+/// The [`Turn`] of the common request (tools offered, no response format),
+/// read without the request's tree; `None` for any other request.
+fn skim(body: &str) -> Option<Turn> {
+    let skim: Skim = serde_json::from_str(body).ok()?;
+    if skim.response_format.is_some() || skim.tools.is_none_or(|t| t.is_empty()) {
+        return None;
+    }
+    let tool_results = skim.messages.iter().filter(|m| m.role == "tool").count();
+    let forced = skim.tool_choice.is_some_and(|choice| choice == "none");
+    Some((skim.model.into_owned(), tool_results, forced))
+}
+
+/// [`answer_to`] through [`skim`].
+#[cfg(test)]
+fn skimmed_reply(body: &str, short: bool) -> Option<Value> {
+    let (model, tool_results, forced) = skim(body)?;
+    Some(tool_turn(&Value::from(model), tool_results, forced, short))
+}
+
+/// The agent's turn in a conversation with tools, after `tool_results`
+/// results; `forced` when the client asked for an answer without calls.
+fn tool_turn(model: &Value, tool_results: usize, forced: bool, short: bool) -> Value {
+    let (content, calls): (&str, Vec<(&str, Value)>) = match tool_results {
+        _ if forced => ("I have finished: the summary is in summary.txt.", vec![]),
+        0 => (
+            "Let me look at the workspace and the config.",
+            vec![("list_files", json!({})), ("read_file", json!({"file_path": "config.json"}))],
+        ),
+        2 if short => (
+            "Writing the summary, reading it back, and checking for a changelog.",
+            vec![
+                ("write_file", json!({"file_path": "summary.txt", "content": SUMMARY})),
+                ("read_file", json!({"file_path": "summary.txt"})),
+                ("read_file", json!({"file_path": "CHANGELOG.md"})),
+            ],
+        ),
+        2 => (
+            "Writing the summary and reading it back.",
+            vec![
+                ("write_file", json!({"file_path": "summary.txt", "content": SUMMARY})),
+                ("read_file", json!({"file_path": "summary.txt"})),
+            ],
+        ),
+        4 => ("Is there a changelog too?", vec![("read_file", json!({"file_path": "CHANGELOG.md"}))]),
+        _ => ("Done: summary.txt holds a summary of config.json; there is no CHANGELOG.md.", vec![]),
     };
+    completion(model, tool_results, content, &calls)
+}
+
+/// What the fake agent writes to `summary.txt`.
+const SUMMARY: &str = "config.json sets version and debug.\n";
+
+/// A chat completion holding `content` and `calls` (ids `call_{tool_results}_{index}`).
+fn completion(model: &Value, tool_results: usize, content: &str, calls: &[(&str, Value)]) -> Value {
     let tool_calls: Vec<Value> = calls
         .iter()
         .enumerate()
@@ -384,8 +434,63 @@ pub fn reply(request: &Value) -> Value {
     json!({
         "id": "chatcmpl-fake",
         "object": "chat.completion",
-        "model": request["model"],
+        "model": model,
         "choices": [{"index": 0, "message": message, "finish_reason": finish}],
         "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
     })
+}
+
+/// A request's messages, borrowed.
+fn messages_of(request: &Value) -> &[Value] {
+    request["messages"].as_array().map_or(&[], Vec::as_slice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request with tools after `results` tool results.
+    fn request(results: usize, choice: &str) -> Value {
+        let mut messages = vec![
+            json!({"role": "system", "content": "You are \"careful\"."}),
+            json!({"role": "user", "content": "Summarise config.json."}),
+        ];
+        for at in 0..results {
+            messages.push(json!({"role": "assistant", "content": null, "tool_calls": [{"id": format!("c{at}"),
+                "type": "function", "function": {"name": "read_file", "arguments": "{\"file_path\": \"a\"}"}}]}));
+            messages.push(json!({"role": "tool", "tool_call_id": format!("c{at}"), "content": "{\"content\": \"x\\n\"}"}));
+        }
+        json!({"model": "fake", "messages": messages, "tools": [{"type": "function", "function": {"name": "read_file"}}],
+               "tool_choice": choice, "temperature": 0.2})
+    }
+
+    #[test]
+    fn the_skimmed_answer_is_the_tree_answer() {
+        for results in 0..=6 {
+            for choice in ["auto", "none"] {
+                for short in [false, true] {
+                    let request = request(results, choice);
+                    let skimmed = skimmed_reply(&request.to_string(), short);
+                    assert_eq!(
+                        skimmed,
+                        Some(answer_to(&request, short)),
+                        "{results} results, {choice}, short {short}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn requests_the_skim_does_not_cover_are_left_to_the_tree() {
+        let mut without_tools = request(0, "auto");
+        without_tools["tools"] = json!([]);
+        let mut with_format = request(2, "auto");
+        with_format["response_format"] =
+            json!({"type": "json_schema", "json_schema": {"name": "agent_step"}});
+        for declined in [without_tools, with_format, json!({"messages": "no"}), json!([1, 2])] {
+            assert_eq!(skimmed_reply(&declined.to_string(), false), None, "{declined}");
+        }
+        assert_eq!(skimmed_reply("{\"model\": ", false), None);
+    }
 }

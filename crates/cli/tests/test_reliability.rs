@@ -67,9 +67,11 @@ fn run(config: &Path, extra: &[&str]) -> std::process::Output {
 /// Texts that only a failure of the LLM or of the tool service writes. (A
 /// model's malformed call is another matter: its `InvalidArguments` or
 /// `UnknownTool` answer is a real observation the sample keeps.)
-const ERROR_TEXTS: [&str; 8] = [
+const ERROR_TEXTS: [&str; 10] = [
     "injected",
     "error sending request",
+    "no complete reply within",
+    "closed the connection before the reply",
     "Connection refused",
     "HTTP error",
     "HTTPError",

@@ -7,10 +7,11 @@ use std::sync::Once;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
+use reqwest::Url;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
-use reqwest::{StatusCode, Url};
 use serde_json::Value;
 
+use crate::h1::{self, H1Client, H1Error, Reply};
 use crate::key::ApiKey;
 use crate::lanes::{Lanes, MAX_LANES, STREAMS_PER_LANE};
 use crate::limiter::RateLimits;
@@ -103,7 +104,7 @@ pub(crate) struct HttpModel<W> {
     settings: HttpSettings,
     /// The endpoint, parsed once (parsing a URL per call showed in profiles).
     url: Url,
-    lanes: Lanes,
+    client: Client,
     limits: RateLimits,
     usage: UsageCounter,
     wire: W,
@@ -116,13 +117,22 @@ impl<W: WireFormat> HttpModel<W> {
         let tls = settings.base_url.scheme() == "https";
         let http = settings.http;
         let connect_timeout = CONNECT_TIMEOUT.min(settings.timeout);
+        let url = endpoint(&settings, &wire)?;
+        // Plain HTTP/1.1 has a client of its own (see `h1` for why).
+        if http != HttpVersion::Http2 && h1::suits(&url, |name| std::env::var(name).ok()) {
+            let client =
+                H1Client::new(&url, &settings.headers, USER_AGENT, connect_timeout, settings.timeout)
+                    .map_err(|message| LlmError::Config(format!("bad URL {url}: {message}")))?;
+            let limits = RateLimits::new(settings.requests_per_minute, settings.tokens_per_minute);
+            return Ok(Self { settings, url, client: Client::Plain(client), limits, usage, wire });
+        }
         let (timeout, headers) = (settings.timeout, settings.headers.clone());
         let build = move || {
             let builder = reqwest::Client::builder()
                 .connect_timeout(connect_timeout)
                 .timeout(timeout)
                 .default_headers(headers.clone())
-                .user_agent(concat!("weft/", env!("CARGO_PKG_VERSION")));
+                .user_agent(USER_AGENT);
             let builder = match http {
                 HttpVersion::Http1 => builder.http1_only(),
                 HttpVersion::Http2 => builder.http2_prior_knowledge(),
@@ -131,10 +141,11 @@ impl<W: WireFormat> HttpModel<W> {
             };
             builder.build().map_err(|err| LlmError::Config(format!("could not build the HTTP client: {err}")))
         };
-        // HTTP/1.1 carries one request per connection: a single client's pool
-        // opens as many as are in flight. HTTP/2 (always with `http: 2`, and
-        // whenever a TLS server picks it) multiplexes, up to the server's
-        // stream limit per connection: lanes of connections (see `lanes`).
+        // HTTPS over HTTP/1.1 carries one request per connection: a single
+        // client's pool opens as many as are in flight. HTTP/2 (always with
+        // `http: 2`, and whenever a TLS server picks it) multiplexes, up to the
+        // server's stream limit per connection: lanes of connections (see
+        // `lanes`).
         let multiplexed = http == HttpVersion::Http2 || (http == HttpVersion::Auto && tls);
         let lanes = if multiplexed {
             Lanes::new(build, STREAMS_PER_LANE, MAX_LANES)?
@@ -142,8 +153,7 @@ impl<W: WireFormat> HttpModel<W> {
             Lanes::new(build, usize::MAX, 1)?
         };
         let limits = RateLimits::new(settings.requests_per_minute, settings.tokens_per_minute);
-        let url = endpoint(&settings, &wire)?;
-        Ok(Self { settings, url, lanes, limits, usage, wire })
+        Ok(Self { settings, url, client: Client::Lanes(lanes), limits, usage, wire })
     }
 
     fn sampling(&self, request: &ChatRequest) -> Sampling {
@@ -195,7 +205,30 @@ impl<W: WireFormat> HttpModel<W> {
 
     /// One HTTP attempt: the body of a success.
     async fn attempt(&self, url: &Url, body: &bytes::Bytes) -> Result<bytes::Bytes, Failure> {
-        let lane = self.lanes.acquire().map_err(Failure::fatal)?;
+        let reply = match &self.client {
+            Client::Plain(client) => {
+                client.post(body).await.map_err(|err| Failure::retryable(self.plain_transport(&err), None))?
+            }
+            Client::Lanes(lanes) => self.through_reqwest(lanes, url, body).await?,
+        };
+        if (200..300).contains(&reply.status) {
+            return Ok(reply.body);
+        }
+        let error = LlmError::Status {
+            provider: self.settings.provider.clone(),
+            status: reply.status,
+            message: self.error_message(&reply.body),
+        };
+        Err(if is_retryable(reply.status) {
+            Failure::retryable(error, reply.retry_after)
+        } else {
+            Failure::fatal(error)
+        })
+    }
+
+    /// One exchange through reqwest (HTTPS, HTTP/2).
+    async fn through_reqwest(&self, lanes: &Lanes, url: &Url, body: &bytes::Bytes) -> Result<Reply, Failure> {
+        let lane = lanes.acquire().map_err(Failure::fatal)?;
         let response = lane
             .client()
             .post(url.clone())
@@ -204,27 +237,18 @@ impl<W: WireFormat> HttpModel<W> {
             .send()
             .await
             .map_err(|err| Failure::retryable(self.transport(&err), None))?;
-        let status = response.status();
+        let status = response.status().as_u16();
         let retry_after = retry_after(response.headers());
-        let bytes = response.bytes().await.map_err(|err| Failure::retryable(self.transport(&err), None))?;
+        let body = response.bytes().await.map_err(|err| Failure::retryable(self.transport(&err), None))?;
         // The client hands the connection back to its pool from tasks of its
         // own once the body is read (the connection's, then the pool's idle
         // watcher); letting them run first means the caller's next request
-        // finds it idle instead of racing a new connection against it. At
-        // 10,000 in flight that race held 16,800 connections; two yields
-        // bring it to 12,300 (bench/sweep.sh), with the connect cost and the
-        // memory they held.
+        // finds it idle instead of racing a new connection against it (at
+        // 10,000 in flight over HTTP/1.1 that race held 16,800 connections,
+        // two yields brought it to 12,300).
         tokio::task::yield_now().await;
         tokio::task::yield_now().await;
-        if status.is_success() {
-            return Ok(bytes);
-        }
-        let error = LlmError::Status {
-            provider: self.settings.provider.clone(),
-            status: status.as_u16(),
-            message: self.error_message(&bytes),
-        };
-        Err(if is_retryable(status) { Failure::retryable(error, retry_after) } else { Failure::fatal(error) })
+        Ok(Reply { status, retry_after, body })
     }
 
     /// A success body, understood: straight into the wire's reply types when
@@ -238,6 +262,18 @@ impl<W: WireFormat> HttpModel<W> {
             message: format!("reply is not JSON ({err}): {}", self.excerpt(bytes)),
         })?;
         self.wire.parse(request, reply)
+    }
+
+    fn plain_transport(&self, err: &H1Error) -> LlmError {
+        let kind = if err.is_timeout() {
+            "timed out"
+        } else if err.is_connect() {
+            "could not connect"
+        } else {
+            "failed"
+        };
+        let message = format!("{kind}: {}: {err}", self.url);
+        LlmError::Transport { provider: self.settings.provider.clone(), message: self.redact(&message) }
     }
 
     fn transport(&self, err: &reqwest::Error) -> LlmError {
@@ -346,6 +382,17 @@ fn endpoint(settings: &HttpSettings, wire: &impl WireFormat) -> Result<Url, LlmE
     Url::parse(&joined).map_err(|err| LlmError::Config(format!("bad URL {joined}: {err}")))
 }
 
+/// How [`HttpModel`] reaches its server.
+enum Client {
+    /// Plain HTTP/1.1.
+    Plain(H1Client),
+    /// reqwest: HTTPS, HTTP/2, proxies.
+    Lanes(Lanes),
+}
+
+/// The user agent every client sends.
+const USER_AGENT: &str = concat!("weft/", env!("CARGO_PKG_VERSION"));
+
 /// A failed attempt and whether another is worth making.
 struct Failure {
     error: LlmError,
@@ -363,13 +410,17 @@ impl Failure {
 }
 
 /// 408, 409 (Anthropic's lock conflicts), 429 and every 5xx (incl. 529 overloaded).
-fn is_retryable(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 409 | 429) || status.is_server_error()
+fn is_retryable(status: u16) -> bool {
+    matches!(status, 408 | 409 | 429 | 500..=599)
 }
 
 /// `retry-after-ms` (OpenAI) or `Retry-After` (seconds or an HTTP date).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = |name| headers.get(name).and_then(|value: &HeaderValue| value.to_str().ok());
+    retry_after_in(|name| headers.get(name).and_then(|value: &HeaderValue| value.to_str().ok()))
+}
+
+/// [`retry_after`] of the headers `text` looks up by (lowercase) name.
+pub(crate) fn retry_after_in<'h>(text: impl Fn(&str) -> Option<&'h str>) -> Option<Duration> {
     if let Some(ms) = text("retry-after-ms").and_then(|ms| ms.trim().parse::<f64>().ok())
         && ms.is_finite()
         && ms >= 0.0

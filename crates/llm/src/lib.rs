@@ -29,6 +29,7 @@
 
 mod env;
 mod factory;
+mod h1;
 mod http;
 mod ids;
 mod json_step;

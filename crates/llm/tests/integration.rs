@@ -8,4 +8,5 @@ mod test_http2;
 mod test_ollama;
 mod test_openai;
 mod test_openrouter;
+mod test_plain_http;
 mod test_scripted;

@@ -573,32 +573,27 @@ mod tests {
         let framing = |head: &str| {
             parse_head(head.as_bytes()).unwrap().map(|(_, head)| (head.framing, head.keep_alive))
         };
-        assert_eq!(
-            framing("HTTP/1.1 200 OK\r\ncontent-length: 12\r\n\r\n"),
-            Some((Framing::Length(12), true))
-        );
-        assert_eq!(
-            framing("HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\n\r\n"),
-            Some((Framing::Length(3), true))
-        );
-        assert_eq!(
-            framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\ncontent-length: 9\r\n\r\n"),
-            Some((Framing::Chunked, true))
-        );
-        assert_eq!(
-            framing("HTTP/1.1 200 OK\r\ntransfer-encoding: gzip\r\n\r\n"),
-            Some((Framing::UntilClose, false))
-        );
-        assert_eq!(framing("HTTP/1.1 200 OK\r\n\r\n"), Some((Framing::UntilClose, false)));
-        assert_eq!(framing("HTTP/1.1 204 No Content\r\n\r\n"), Some((Framing::Empty, true)));
-        assert_eq!(
-            framing("HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\ncontent-length: 0\r\n\r\n"),
-            Some((Framing::Length(0), false))
-        );
-        assert_eq!(
-            framing("HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\n"),
-            Some((Framing::Length(2), false))
-        );
+        let cases = [
+            ("HTTP/1.1 200 OK\r\ncontent-length: 12\r\n\r\n", Framing::Length(12), true),
+            ("HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\n\r\n", Framing::Length(3), true),
+            (
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\ncontent-length: 9\r\n\r\n",
+                Framing::Chunked,
+                true,
+            ),
+            ("HTTP/1.1 200 OK\r\ntransfer-encoding: gzip\r\n\r\n", Framing::UntilClose, false),
+            ("HTTP/1.1 200 OK\r\n\r\n", Framing::UntilClose, false),
+            ("HTTP/1.1 204 No Content\r\n\r\n", Framing::Empty, true),
+            (
+                "HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\ncontent-length: 0\r\n\r\n",
+                Framing::Length(0),
+                false,
+            ),
+            ("HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\n", Framing::Length(2), false),
+        ];
+        for (head, framed, keep_alive) in cases {
+            assert_eq!(framing(head), Some((framed, keep_alive)), "{head:?}");
+        }
         assert_eq!(framing("HTTP/1.1 200 OK\r\ncontent-len"), None);
         for bad in [
             "SSH-2.0-OpenSSH\r\n\r\n",

@@ -265,25 +265,12 @@ impl<W: WireFormat> HttpModel<W> {
     }
 
     fn plain_transport(&self, err: &H1Error) -> LlmError {
-        let kind = if err.is_timeout() {
-            "timed out"
-        } else if err.is_connect() {
-            "could not connect"
-        } else {
-            "failed"
-        };
-        let message = format!("{kind}: {}: {err}", self.url);
+        let message = format!("{}: {}: {err}", failure_kind(err.is_timeout(), err.is_connect()), self.url);
         LlmError::Transport { provider: self.settings.provider.clone(), message: self.redact(&message) }
     }
 
     fn transport(&self, err: &reqwest::Error) -> LlmError {
-        let kind = if err.is_timeout() {
-            "timed out"
-        } else if err.is_connect() {
-            "could not connect"
-        } else {
-            "failed"
-        };
+        let kind = failure_kind(err.is_timeout(), err.is_connect());
         // reqwest's message names the URL (never the key: keys travel in
         // headers); redact anyway in case a base URL embeds one.
         let mut message = format!("{kind}: {}", error_chain(err));
@@ -428,6 +415,17 @@ pub(crate) fn retry_after_in<'h>(text: impl Fn(&str) -> Option<&'h str>) -> Opti
         return Some(Duration::from_secs_f64(ms / 1000.0));
     }
     text(RETRY_AFTER.as_str()).and_then(|value| parse_retry_after(value, SystemTime::now()))
+}
+
+/// How a transport error's message starts.
+fn failure_kind(timeout: bool, connect: bool) -> &'static str {
+    if timeout {
+        "timed out"
+    } else if connect {
+        "could not connect"
+    } else {
+        "failed"
+    }
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {

@@ -303,7 +303,8 @@ async fn requests_in_flight_hold_a_connection_each_and_reuse_them() {
     let peers = Arc::new(Peers::default());
     let app = Router::new().fallback(chat).with_state(peers.clone());
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/v1", listener.local_addr().unwrap());
+    // By name, as `http://localhost:8000/v1` is usually written.
+    let base = format!("http://localhost:{}/v1", listener.local_addr().unwrap().port());
     tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap()
     });

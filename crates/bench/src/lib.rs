@@ -120,18 +120,17 @@ async fn chat(State(shared): State<Arc<Shared>>, body: String) -> Response {
     let plain = shared.options.faults.is_empty() && shared.options.flaky_every == 0;
     if plain && let Some(turn) = skim(&body) {
         // The answer depends on the turn alone: serialised once per turn.
-        let cached = shared.answers.lock().unwrap_or_else(PoisonError::into_inner).get(&turn).cloned();
-        let bytes = match cached {
-            Some(bytes) => bytes,
-            None => {
-                let (model, tool_results, forced) = &turn;
+        let bytes = shared
+            .answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(turn)
+            .or_insert_with_key(|(model, tool_results, forced)| {
                 let answer =
                     tool_turn(&Value::from(model.as_str()), *tool_results, *forced, shared.options.short);
-                let bytes = axum::body::Bytes::from(answer.to_string());
-                shared.answers.lock().unwrap_or_else(PoisonError::into_inner).insert(turn, bytes.clone());
-                bytes
-            }
-        };
+                axum::body::Bytes::from(answer.to_string())
+            })
+            .clone();
         return ([("content-type", "application/json")], bytes).into_response();
     }
     let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);

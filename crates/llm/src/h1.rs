@@ -377,16 +377,11 @@ async fn exchange(stream: &mut TcpStream, request: [&[u8]; 3]) -> Result<(Reply,
                     continue;
                 }
                 Some((len, head)) => {
-                    return read_body(stream, buf, start + len, &head)
+                    let (body, clean) = read_body(stream, buf, start + len, &head)
                         .await
-                        .map(|body| {
-                            let keep_alive = head.keep_alive && body.1;
-                            (
-                                Reply { status: head.status, retry_after: head.retry_after, body: body.0 },
-                                keep_alive,
-                            )
-                        })
-                        .map_err(|error| Failed { error, untouched: false });
+                        .map_err(|error| Failed { error, untouched: false })?;
+                    let reply = Reply { status: head.status, retry_after: head.retry_after, body };
+                    return Ok((reply, head.keep_alive && clean));
                 }
                 None if buf.len() - start > MAX_HEAD => {
                     return Err(Failed::after(
@@ -492,9 +487,7 @@ async fn read_body(
             }
             let end = from + length;
             while buf.len() < end {
-                if read_more(stream, &mut buf).await.map_err(H1Error::Io)? == 0 {
-                    return Err(H1Error::Closed);
-                }
+                read_on(stream, &mut buf).await?;
             }
             let clean = buf.len() == end;
             Ok((Bytes::from(buf).slice(from..end), clean))
@@ -538,9 +531,7 @@ async fn read_chunked(
                     if let Some(end) = end {
                         return Ok((Bytes::from(body), buf.len() == end));
                     }
-                    if read_more(stream, &mut buf).await.map_err(H1Error::Io)? == 0 {
-                        return Err(H1Error::Closed);
-                    }
+                    read_on(stream, &mut buf).await?;
                 }
             }
             Some((len, size)) => {
@@ -551,9 +542,7 @@ async fn read_chunked(
                 let data = at + len;
                 let end = data + size + 2;
                 while buf.len() < end {
-                    if read_more(stream, &mut buf).await.map_err(H1Error::Io)? == 0 {
-                        return Err(H1Error::Closed);
-                    }
+                    read_on(stream, &mut buf).await?;
                 }
                 if &buf[end - 2..end] != b"\r\n" {
                     return Err(H1Error::Protocol(
@@ -564,9 +553,7 @@ async fn read_chunked(
                 at = end;
             }
             None => {
-                if read_more(stream, &mut buf).await.map_err(H1Error::Io)? == 0 {
-                    return Err(H1Error::Closed);
-                }
+                read_on(stream, &mut buf).await?;
             }
         }
     }
@@ -574,6 +561,14 @@ async fn read_chunked(
 
 fn too_long() -> H1Error {
     H1Error::Protocol(format!("the reply's body is longer than {} MiB", MAX_BODY >> 20))
+}
+
+/// [`read_more`] inside a reply: the connection's end is an error there.
+async fn read_on(stream: &TcpStream, buf: &mut Vec<u8>) -> Result<(), H1Error> {
+    match read_more(stream, buf).await.map_err(H1Error::Io)? {
+        0 => Err(H1Error::Closed),
+        _ => Ok(()),
+    }
 }
 
 /// Reads what has arrived into `buf` (waiting until something has), and

@@ -114,46 +114,20 @@ impl<W: WireFormat> HttpModel<W> {
     /// Builds the client; fails on TLS setup, never on the network.
     pub(crate) fn new(settings: HttpSettings, usage: UsageCounter, wire: W) -> Result<Self, LlmError> {
         install_crypto_provider();
-        let tls = settings.base_url.scheme() == "https";
-        let http = settings.http;
         let connect_timeout = CONNECT_TIMEOUT.min(settings.timeout);
         let url = endpoint(&settings, &wire)?;
         // Plain HTTP/1.1 has a client of its own (see `h1` for why).
-        if http != HttpVersion::Http2 && h1::suits(&url, |name| std::env::var(name).ok()) {
-            let client =
-                H1Client::new(&url, &settings.headers, USER_AGENT, connect_timeout, settings.timeout)
-                    .map_err(|message| LlmError::Config(format!("bad URL {url}: {message}")))?;
-            let limits = RateLimits::new(settings.requests_per_minute, settings.tokens_per_minute);
-            return Ok(Self { settings, url, client: Client::Plain(client), limits, usage, wire });
-        }
-        let (timeout, headers) = (settings.timeout, settings.headers.clone());
-        let build = move || {
-            let builder = reqwest::Client::builder()
-                .connect_timeout(connect_timeout)
-                .timeout(timeout)
-                .default_headers(headers.clone())
-                .user_agent(USER_AGENT);
-            let builder = match http {
-                HttpVersion::Http1 => builder.http1_only(),
-                HttpVersion::Http2 => builder.http2_prior_knowledge(),
-                // HTTPS offers both through ALPN; plain HTTP is HTTP/1.1.
-                HttpVersion::Auto => builder,
+        let client =
+            if settings.http != HttpVersion::Http2 && h1::suits(&url, |name| std::env::var(name).ok()) {
+                let client =
+                    H1Client::new(&url, &settings.headers, USER_AGENT, connect_timeout, settings.timeout)
+                        .map_err(|message| LlmError::Config(format!("bad URL {url}: {message}")))?;
+                Client::Plain(client)
+            } else {
+                Client::Lanes(reqwest_lanes(&settings, connect_timeout)?)
             };
-            builder.build().map_err(|err| LlmError::Config(format!("could not build the HTTP client: {err}")))
-        };
-        // HTTPS over HTTP/1.1 carries one request per connection: a single
-        // client's pool opens as many as are in flight. HTTP/2 (always with
-        // `http: 2`, and whenever a TLS server picks it) multiplexes, up to the
-        // server's stream limit per connection: lanes of connections (see
-        // `lanes`).
-        let multiplexed = http == HttpVersion::Http2 || (http == HttpVersion::Auto && tls);
-        let lanes = if multiplexed {
-            Lanes::new(build, STREAMS_PER_LANE, MAX_LANES)?
-        } else {
-            Lanes::new(build, usize::MAX, 1)?
-        };
         let limits = RateLimits::new(settings.requests_per_minute, settings.tokens_per_minute);
-        Ok(Self { settings, url, client: Client::Lanes(lanes), limits, usage, wire })
+        Ok(Self { settings, url, client, limits, usage, wire })
     }
 
     fn sampling(&self, request: &ChatRequest) -> Sampling {
@@ -173,11 +147,10 @@ impl<W: WireFormat> HttpModel<W> {
         estimated_tokens: u64,
         parse: impl Fn(&[u8]) -> Result<T, LlmError>,
     ) -> Result<T, LlmError> {
-        let url = &self.url;
         let mut attempt = 0u32;
         loop {
             self.limits.acquire(estimated_tokens).await;
-            let failure = match self.attempt(url, body).await.and_then(|bytes| {
+            let failure = match self.attempt(body).await.and_then(|bytes| {
                 parse(&bytes).map_err(|error| match error {
                     malformed @ LlmError::Malformed { .. } => Failure::retryable(malformed, None),
                     other => Failure::fatal(other),
@@ -204,12 +177,12 @@ impl<W: WireFormat> HttpModel<W> {
     }
 
     /// One HTTP attempt: the body of a success.
-    async fn attempt(&self, url: &Url, body: &bytes::Bytes) -> Result<bytes::Bytes, Failure> {
+    async fn attempt(&self, body: &bytes::Bytes) -> Result<bytes::Bytes, Failure> {
         let reply = match &self.client {
             Client::Plain(client) => {
                 client.post(body).await.map_err(|err| Failure::retryable(self.plain_transport(&err), None))?
             }
-            Client::Lanes(lanes) => self.through_reqwest(lanes, url, body).await?,
+            Client::Lanes(lanes) => self.through_reqwest(lanes, body).await?,
         };
         if (200..300).contains(&reply.status) {
             return Ok(reply.body);
@@ -227,11 +200,11 @@ impl<W: WireFormat> HttpModel<W> {
     }
 
     /// One exchange through reqwest (HTTPS, HTTP/2).
-    async fn through_reqwest(&self, lanes: &Lanes, url: &Url, body: &bytes::Bytes) -> Result<Reply, Failure> {
+    async fn through_reqwest(&self, lanes: &Lanes, body: &bytes::Bytes) -> Result<Reply, Failure> {
         let lane = lanes.acquire().map_err(Failure::fatal)?;
         let response = lane
             .client()
-            .post(url.clone())
+            .post(self.url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.clone())
             .send()
@@ -367,6 +340,36 @@ fn endpoint(settings: &HttpSettings, wire: &impl WireFormat) -> Result<Url, LlmE
     let joined =
         format!("{}{}", settings.base_url.as_str().trim_end_matches('/'), wire.path(&settings.model));
     Url::parse(&joined).map_err(|err| LlmError::Config(format!("bad URL {joined}: {err}")))
+}
+
+/// The reqwest clients of `settings`' server. HTTPS over HTTP/1.1 carries
+/// one request per connection: a single client's pool opens as many as are
+/// in flight. HTTP/2 (always with `http: 2`, and whenever a TLS server picks
+/// it) multiplexes, up to the server's stream limit per connection: lanes of
+/// connections (see `lanes`).
+fn reqwest_lanes(settings: &HttpSettings, connect_timeout: Duration) -> Result<Lanes, LlmError> {
+    let http = settings.http;
+    let (timeout, headers) = (settings.timeout, settings.headers.clone());
+    let build = move || {
+        let builder = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .timeout(timeout)
+            .default_headers(headers.clone())
+            .user_agent(USER_AGENT);
+        let builder = match http {
+            HttpVersion::Http1 => builder.http1_only(),
+            HttpVersion::Http2 => builder.http2_prior_knowledge(),
+            // HTTPS offers both through ALPN; plain HTTP is HTTP/1.1.
+            HttpVersion::Auto => builder,
+        };
+        builder.build().map_err(|err| LlmError::Config(format!("could not build the HTTP client: {err}")))
+    };
+    let tls = settings.base_url.scheme() == "https";
+    if http == HttpVersion::Http2 || (http == HttpVersion::Auto && tls) {
+        Lanes::new(build, STREAMS_PER_LANE, MAX_LANES)
+    } else {
+        Lanes::new(build, usize::MAX, 1)
+    }
 }
 
 /// How [`HttpModel`] reaches its server.

@@ -79,10 +79,8 @@ async fn serve(
             if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 break at + 4;
             }
-            let mut chunk = [0u8; 4096];
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            if !read_into(&mut stream, &mut buf).await {
+                return;
             }
         };
         let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
@@ -92,10 +90,8 @@ async fn serve(
             .and_then(|n| n.trim().parse().ok())
             .unwrap_or(0);
         while buf.len() < head_end + length {
-            let mut chunk = [0u8; 4096];
-            match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            if !read_into(&mut stream, &mut buf).await {
+                return;
             }
         }
         let body = buf[head_end..head_end + length].to_vec();
@@ -119,6 +115,18 @@ async fn serve(
                 tokio::time::sleep(Duration::from_secs(30)).await;
                 return;
             }
+        }
+    }
+}
+
+/// Appends what arrives to `buf`; `false` at the connection's end.
+async fn read_into(stream: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
+    let mut chunk = [0u8; 4096];
+    match stream.read(&mut chunk).await {
+        Ok(0) | Err(_) => false,
+        Ok(n) => {
+            buf.extend_from_slice(&chunk[..n]);
+            true
         }
     }
 }

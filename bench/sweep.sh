@@ -11,6 +11,10 @@
 #   bench/sweep.sh                       # 16 → 10,000 in flight, 200 ms, both protocols
 #   ROWS="16:2000:0:2 1000:2000:200:2" bench/sweep.sh   # batch:samples:latency_ms[:http 1.1|2]
 #   NO_BUILD=1 bench/sweep.sh
+#   REPEAT=3 bench/sweep.sh              # each row 3 times: the run of median CPU, and the spread
+#
+# This machine's run-to-run noise is ±15%: with REPEAT, a row shows the run
+# whose CPU per sample is the median, and the min–max of CPU per sample.
 #
 # 10,000 samples in flight over HTTP/1.1 hold 10,000 connections to the LLM:
 # the script raises its open-file limit to the hard limit and says so.
@@ -18,6 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -n "${NO_BUILD:-}" ] || cargo build --release -q -p weft-cli -p weft-bench
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
+REPEAT=${REPEAT:-1}
 ROWS=${ROWS:-"16:2000:0 100:2000:200 1000:2000:200 2000:4000:200 4000:8000:200 10000:20000:200
   16:2000:0:2 1000:2000:200:2 4000:8000:200:2 10000:20000:200:2"}
 source bench/lib.sh
@@ -26,8 +31,8 @@ soft=$(ulimit -Sn) hard=$(ulimit -Hn)
 ulimit -n "$hard"
 echo "open files: soft limit raised from $soft to $(ulimit -n) (hard limit) for 2 connections per sample in flight"
 
-printf '| HTTP | in flight | samples | latency | wall | floor | wall/floor | CPU/sample | vs batch 16 | peak RSS | RSS/in flight | LLM req/s | fake LLM CPU | CPU bound | wall/bound |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| HTTP | in flight | samples | latency | wall | floor | wall/floor | CPU/sample | CPU/sample min–max | vs batch 16 | peak RSS | RSS/in flight | LLM req/s | fake LLM CPU | CPU bound | wall/bound |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 declare -A fakes fake_pids
 ticks() { local st; read -r -a st < "/proc/$1/stat"; echo $(( st[13] + st[14] )); }
 declare -A base_cpu
@@ -38,11 +43,18 @@ for row in $ROWS; do
     start_fake "$latency"; fakes[$latency]=$FAKE_URL; fake_pids[$latency]=${PIDS[-1]}
   fi
   write_config "${fakes[$latency]}" "$samples" "$batch" "$http"
-  before=$(ticks "${fake_pids[$latency]}")
-  measure
-  fake_cpu=$(echo "($(ticks "${fake_pids[$latency]}") - $before) / $(getconf CLK_TCK)" | bc -l)
-  [ "$LINES" -eq "$samples" ] || { echo "only $LINES of $samples samples written" >&2; cat "$WORK/stderr.txt" >&2; exit 1; }
-  cpu_ms=$(echo "($USER + $SYS) * 1000 / $samples" | bc -l)
+  runs=()
+  for _ in $(seq "$REPEAT"); do
+    before=$(ticks "${fake_pids[$latency]}")
+    measure
+    fake_cpu=$(echo "($(ticks "${fake_pids[$latency]}") - $before) / $(getconf CLK_TCK)" | bc -l)
+    [ "$LINES" -eq "$samples" ] || { echo "only $LINES of $samples samples written" >&2; cat "$WORK/stderr.txt" >&2; exit 1; }
+    runs+=("$(echo "($USER + $SYS) * 1000 / $samples" | bc -l) $WALL $USER $SYS $RSS $CALLS $fake_cpu")
+  done
+  # The run of median CPU per sample stands for the row.
+  mapfile -t sorted < <(printf '%s\n' "${runs[@]}" | sort -g -k1,1)
+  read -r cpu_ms WALL USER SYS RSS CALLS fake_cpu <<<"${sorted[$(( (REPEAT - 1) / 2 ))]}"
+  spread=$(printf '%.2f–%.2f ms' "$(awk '{print $1}' <<<"${sorted[0]}")" "$(awk '{print $1}' <<<"${sorted[-1]}")")
   [ -n "${base_cpu[$http]:-}" ] || base_cpu[$http]=$cpu_ms
   waves=$(( (samples + batch - 1) / batch ))
   calls_per_sample=$(( CALLS / samples ))
@@ -51,11 +63,11 @@ for row in $ROWS; do
     floor_text=$(printf '%.1f s' "$floor"); ratio=$(printf '%.2f×' "$(echo "$WALL / $floor" | bc -l)"); fi
   # What the machine allows: the floor, or both processes' CPU over its cores.
   bound=$(echo "b = ($USER + $SYS + $fake_cpu) / $(nproc); if ($floor > b) $floor else b" | bc -l)
-  printf '| %s | %s | %s | %s ms | %.2f s | %s | %s | %.2f ms | %.2f× | %.0f MB | %.0f KB | %.0f | %.2f s | %.2f s | %.2f× |\n' \
-    "$http" "$batch" "$samples" "$latency" "$WALL" "$floor_text" "$ratio" "$cpu_ms" "$(echo "$cpu_ms / ${base_cpu[$http]}" | bc -l)" \
+  printf '| %s | %s | %s | %s ms | %.2f s | %s | %s | %.2f ms | %s | %.2f× | %.0f MB | %.0f KB | %.0f | %.2f s | %.2f s | %.2f× |\n' \
+    "$http" "$batch" "$samples" "$latency" "$WALL" "$floor_text" "$ratio" "$cpu_ms" "$spread" "$(echo "$cpu_ms / ${base_cpu[$http]}" | bc -l)" \
     "$(echo "$RSS / 1024" | bc -l)" "$(echo "$RSS / $batch" | bc -l)" "$(echo "$CALLS / $WALL" | bc -l)" \
     "$fake_cpu" "$bound" "$(echo "$WALL / $bound" | bc -l)"
 done
-echo "(CPU: user + sys of weft generate alone; vs batch 16: against the same protocol's batch-16 row; floor: ceil(samples / in flight) × LLM calls per sample × latency;"
+echo "(CPU: user + sys of weft generate alone (with REPEAT=$REPEAT, the run of median CPU per sample, and the min–max of all runs); vs batch 16: against the same protocol's batch-16 row; floor: ceil(samples / in flight) × LLM calls per sample × latency;"
 echo " fake LLM CPU: the fake server's user + sys during the row — it shares the $(nproc) cores;"
 echo " CPU bound: max(floor, (weft CPU + fake LLM CPU) / $(nproc) cores))"

@@ -150,13 +150,13 @@ pub fn build_model_in(spec: &ProviderSpec, env: &ModelEnv) -> Result<Arc<dyn Cha
                 "max_tokens"
             };
             let key = api_key(env, "openai", &["OPENAI_API_KEY"], &base)?;
-            let wire = OpenAiWire { provider: provider.clone(), max_tokens_field: field };
+            let wire = OpenAiWire::new(provider.clone(), field);
             http_model(spec, env, "openai", base, key, bearer, wire)?
         }
         "openrouter" => {
             let base = parse_base(spec.base_url.as_deref().unwrap_or(OPENROUTER_BASE))?;
             let key = api_key(env, "openrouter", &["OPENROUTER_API_KEY"], &base)?;
-            let wire = OpenAiWire { provider: provider.clone(), max_tokens_field: "max_tokens" };
+            let wire = OpenAiWire::new(provider.clone(), "max_tokens");
             http_model(spec, env, "openrouter", base, key, openrouter_headers, wire)?
         }
         "anthropic" => {

@@ -1,7 +1,11 @@
 //! OpenAI Chat Completions, and every server that speaks it (OpenRouter,
 //! vLLM, LM Studio, llama.cpp, Ollama's `/v1`).
 
+use std::sync::{Arc, Mutex, PoisonError};
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
+use weft_protocol::ToolDefinition;
 
 use super::{assigned_call_id, count, identifier, malformed};
 use crate::http::{Sampling, WireFormat, serialise};
@@ -16,6 +20,54 @@ pub(crate) struct OpenAiWire {
     /// `max_completion_tokens` for api.openai.com (its reasoning models
     /// refuse `max_tokens`), `max_tokens` for compatible servers.
     pub(crate) max_tokens_field: &'static str,
+    /// The tools array of the last tool set seen, as JSON.
+    tools_json: ToolsJson,
+}
+
+impl OpenAiWire {
+    pub(crate) fn new(provider: String, max_tokens_field: &'static str) -> Self {
+        Self { provider, max_tokens_field, tools_json: ToolsJson::default() }
+    }
+}
+
+/// A tool set's `tools` array, written once. A run offers the same `Arc` of
+/// tools at every step, and their descriptions and schemas were written
+/// (escaped, the schemas walked as trees) into every body again. The entry
+/// holds its `Arc`, so the address it is matched by cannot be reused.
+#[derive(Debug, Default)]
+struct ToolsJson(Mutex<Option<(Arc<[ToolDefinition]>, Arc<RawValue>)>>);
+
+impl Clone for ToolsJson {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl ToolsJson {
+    fn of(&self, tools: &Arc<[ToolDefinition]>) -> Result<Arc<RawValue>, crate::LlmError> {
+        let mut last = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((seen, json)) = last.as_ref()
+            && Arc::ptr_eq(seen, tools)
+        {
+            return Ok(json.clone());
+        }
+        let wire: Vec<WireTool<'_>> = tools
+            .iter()
+            .map(|tool| WireTool {
+                kind: "function",
+                function: WireFunction {
+                    name: &tool.name,
+                    description: &tool.description,
+                    parameters: &tool.input_schema,
+                },
+            })
+            .collect();
+        let json: Arc<RawValue> = serde_json::value::to_raw_value(&wire)
+            .map_err(|err| crate::LlmError::Config(format!("cannot serialise the tools: {err}")))?
+            .into();
+        *last = Some((tools.clone(), json.clone()));
+        Ok(json)
+    }
 }
 
 impl WireFormat for OpenAiWire {
@@ -74,18 +126,7 @@ impl WireFormat for OpenAiWire {
     ) -> Result<Vec<u8>, crate::LlmError> {
         // The same body as `body`, field for field, written straight from
         // the request: the history is borrowed, not copied into a tree.
-        let tools: Vec<WireTool<'_>> = request
-            .tools
-            .iter()
-            .map(|tool| WireTool {
-                kind: "function",
-                function: WireFunction {
-                    name: &tool.name,
-                    description: &tool.description,
-                    parameters: &tool.input_schema,
-                },
-            })
-            .collect();
+        let tools = if request.tools.is_empty() { None } else { Some(self.tools_json.of(&request.tools)?) };
         let response_format = request.response_schema.as_ref().map(|schema| WireResponseFormat {
             kind: "json_schema",
             json_schema: WireJsonSchema {
@@ -106,7 +147,7 @@ impl WireFormat for OpenAiWire {
                 ToolChoice::None => "none",
                 ToolChoice::Required => "required",
             }),
-            tools,
+            tools: tools.as_deref(),
             response_format,
             // As `json!` would: the f32 widened to f64.
             temperature: sampling.temperature.map(f64::from),
@@ -252,8 +293,8 @@ fn usage_of(usage: Option<&Value>) -> Usage {
 struct WireBody<'a> {
     model: &'a str,
     messages: Vec<WireMessage<'a>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    tools: Vec<WireTool<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tools: Option<&'a RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tool_choice: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -451,7 +492,7 @@ mod tests {
             Sampling { temperature: Some(1.0), max_tokens: None },
         ];
         for field in ["max_tokens", "max_completion_tokens"] {
-            let wire = OpenAiWire { provider: "openai".into(), max_tokens_field: field };
+            let wire = OpenAiWire::new("openai".into(), field);
             for request in &requests {
                 for sampling in samplings {
                     let tree =
@@ -463,11 +504,38 @@ mod tests {
         }
     }
 
+    /// A tool set's JSON is written once and reused while the same set is
+    /// offered; another set replaces it, and every body still equals the tree.
+    #[test]
+    fn the_tools_json_follows_the_tool_set() {
+        let wire = OpenAiWire::new("openai".into(), "max_tokens");
+        let first: Arc<[ToolDefinition]> = vec![tool("read_file"), tool("write_file")].into();
+        let second: Arc<[ToolDefinition]> = vec![tool("list_files")].into();
+        let cached = || wire.tools_json.0.lock().expect("lock").as_ref().map(|(tools, _)| tools.clone());
+        for (tools, turn) in [(&first, "one"), (&first, "two"), (&second, "three"), (&first, "four")] {
+            let request = ChatRequest {
+                messages: vec![Message::user(turn)],
+                tools: tools.clone(),
+                ..ChatRequest::default()
+            };
+            let sampling = Sampling { temperature: None, max_tokens: None };
+            let tree = serde_json::to_vec(&wire.body("m", &request, sampling).expect("body")).expect("json");
+            let direct = wire.body_bytes("m", &request, sampling).expect("bytes");
+            assert_eq!(String::from_utf8_lossy(&direct), String::from_utf8_lossy(&tree), "{turn}");
+            assert!(cached().is_some_and(|seen| Arc::ptr_eq(&seen, tools)), "{turn}");
+        }
+        let before = wire.tools_json.0.lock().expect("lock").as_ref().map(|(_, json)| json.clone());
+        let request = ChatRequest { tools: first.clone(), ..ChatRequest::default() };
+        wire.body_bytes("m", &request, Sampling { temperature: None, max_tokens: None }).expect("bytes");
+        let after = wire.tools_json.0.lock().expect("lock").as_ref().map(|(_, json)| json.clone());
+        assert!(matches!((before, after), (Some(a), Some(b)) if Arc::ptr_eq(&a, &b)), "written again");
+    }
+
     /// Replies read straight into the typed structs give what the JSON tree
     /// walk gives; shapes the typed path does not take fall back to it.
     #[test]
     fn typed_replies_parse_as_the_tree_does() {
-        let wire = OpenAiWire { provider: "openai".into(), max_tokens_field: "max_tokens" };
+        let wire = OpenAiWire::new("openai".into(), "max_tokens");
         let request = ChatRequest::default();
         let replies = [
             json!({"choices": [{"message": {"role": "assistant", "content": "Hi", "reasoning_content": "think"},

@@ -35,7 +35,10 @@ impl OpenAiWire {
 /// (escaped, the schemas walked as trees) into every body again. The entry
 /// holds its `Arc`, so the address it is matched by cannot be reused.
 #[derive(Debug, Default)]
-struct ToolsJson(Mutex<Option<(Arc<[ToolDefinition]>, Arc<RawValue>)>>);
+struct ToolsJson(Mutex<Option<Written>>);
+
+/// A tool set and its JSON.
+type Written = (Arc<[ToolDefinition]>, Arc<RawValue>);
 
 impl Clone for ToolsJson {
     fn clone(&self) -> Self {

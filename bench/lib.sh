@@ -9,8 +9,13 @@ PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 
+# FAKE_ON / WEFT_ON: a command prefix for each (bench/sweep.sh's SPLIT pins
+# them to cores of their own with taskset); empty by default.
+FAKE_ON=${FAKE_ON:-} WEFT_ON=${WEFT_ON:-}
+
 start_fake() { # latency_ms [short] -> sets FAKE_URL
-  "$FAKE" 0 "$1" ${2:-} > "$WORK/fake-$1${2:-}.out" &
+  # shellcheck disable=SC2086
+  $FAKE_ON "$FAKE" 0 "$1" ${2:-} > "$WORK/fake-$1${2:-}.out" &
   PIDS+=($!)
   for _ in $(seq 100); do
     if grep -q listening "$WORK/fake-$1${2:-}.out" 2>/dev/null; then break; fi
@@ -38,7 +43,8 @@ for i in $(seq 0 99); do echo "{\"path\": [\"Files\", \"Chore $i\"]}"; done > "$
 
 measure() { # args... ; sets WALL USER SYS RSS (KiB) LINES CALLS
   rm -f "$WORK/data.jsonl" "$WORK/data.jsonl.failures.jsonl"
-  /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.txt" "$WEFT" generate "$WORK/config.yaml" --no-tui \
+  # shellcheck disable=SC2086
+  /usr/bin/time -f "%e %U %S %M" -o "$WORK/time.txt" $WEFT_ON "$WEFT" generate "$WORK/config.yaml" --no-tui \
     --topics-load "$WORK/topics.jsonl" "$@" 2> "$WORK/stderr.txt" || { cat "$WORK/stderr.txt"; exit 1; }
   read -r WALL USER SYS RSS < <(tail -1 "$WORK/time.txt")
   LINES=$(wc -l < "$WORK/data.jsonl")

@@ -16,6 +16,11 @@
 # This machine's run-to-run noise is ±15%: with REPEAT, a row shows the run
 # whose CPU per sample is the median, and the min–max of CPU per sample.
 #
+# SPLIT=1 gives the fake LLM a core of its own, as if the model ran on other
+# machines: the fake is pinned to the last core and weft to the others
+# (taskset), and the bound is max(floor, weft's CPU / weft's cores). Without
+# it both share every core, and the bound counts both processes' CPU.
+#
 # 10,000 samples in flight over HTTP/1.1 hold 10,000 connections to the LLM:
 # the script raises its open-file limit to the hard limit and says so.
 set -euo pipefail
@@ -25,6 +30,14 @@ cd "$(dirname "$0")/.."
 REPEAT=${REPEAT:-1}
 ROWS=${ROWS:-"16:2000:0 100:2000:200 1000:2000:200 2000:4000:200 4000:8000:200 10000:20000:200
   16:2000:0:2 1000:2000:200:2 4000:8000:200:2 10000:20000:200:2"}
+cores=$(nproc)
+if [ -n "${SPLIT:-}" ]; then
+  command -v taskset >/dev/null || { echo "SPLIT needs taskset (util-linux)" >&2; exit 2; }
+  [ "$cores" -ge 2 ] || { echo "SPLIT needs 2 cores or more" >&2; exit 2; }
+  export FAKE_ON="taskset -c $(( cores - 1 ))" WEFT_ON="taskset -c 0-$(( cores - 2 ))"
+  weft_cores=$(( cores - 1 ))
+  echo "split: the fake LLM on core $(( cores - 1 )), weft on cores 0-$(( cores - 2 ))"
+fi
 source bench/lib.sh
 
 soft=$(ulimit -Sn) hard=$(ulimit -Hn)
@@ -61,13 +74,23 @@ for row in $ROWS; do
   floor=$(echo "$waves * $calls_per_sample * $latency / 1000" | bc -l)
   if [ "$latency" -eq 0 ]; then floor_text="–"; ratio="–"; else
     floor_text=$(printf '%.1f s' "$floor"); ratio=$(printf '%.2f×' "$(echo "$WALL / $floor" | bc -l)"); fi
-  # What the machine allows: the floor, or both processes' CPU over its cores.
-  bound=$(echo "b = ($USER + $SYS + $fake_cpu) / $(nproc); if ($floor > b) $floor else b" | bc -l)
+  # What the machine allows: the floor, or both processes' CPU over its
+  # cores (split: weft's CPU over weft's cores).
+  if [ -n "${SPLIT:-}" ]; then
+    bound=$(echo "b = ($USER + $SYS) / $weft_cores; if ($floor > b) $floor else b" | bc -l)
+  else
+    bound=$(echo "b = ($USER + $SYS + $fake_cpu) / $cores; if ($floor > b) $floor else b" | bc -l)
+  fi
   printf '| %s | %s | %s | %s ms | %.2f s | %s | %s | %.2f ms | %s | %.2f× | %.0f MB | %.0f KB | %.0f | %.2f s | %.2f s | %.2f× |\n' \
     "$http" "$batch" "$samples" "$latency" "$WALL" "$floor_text" "$ratio" "$cpu_ms" "$spread" "$(echo "$cpu_ms / ${base_cpu[$http]}" | bc -l)" \
     "$(echo "$RSS / 1024" | bc -l)" "$(echo "$RSS / $batch" | bc -l)" "$(echo "$CALLS / $WALL" | bc -l)" \
     "$fake_cpu" "$bound" "$(echo "$WALL / $bound" | bc -l)"
 done
 echo "(CPU: user + sys of weft generate alone (with REPEAT=$REPEAT, the run of median CPU per sample, and the min–max of all runs); vs batch 16: against the same protocol's batch-16 row; floor: ceil(samples / in flight) × LLM calls per sample × latency;"
-echo " fake LLM CPU: the fake server's user + sys during the row — it shares the $(nproc) cores;"
-echo " CPU bound: max(floor, (weft CPU + fake LLM CPU) / $(nproc) cores))"
+if [ -n "${SPLIT:-}" ]; then
+  echo " fake LLM CPU: the fake server's user + sys during the row, on core $(( cores - 1 )) of its own;"
+  echo " CPU bound: max(floor, weft CPU / $weft_cores weft core(s)))"
+else
+  echo " fake LLM CPU: the fake server's user + sys during the row — it shares the machine's $cores cores;"
+  echo " CPU bound: max(floor, (weft CPU + fake LLM CPU) / $cores cores))"
+fi
